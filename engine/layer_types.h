@@ -1,0 +1,136 @@
+// layer_types.h — the concrete layers. Each class is one forward/backward pair; see layers.h for the
+// conventions they all follow. Constructed by Model::build from a parsed spec.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "layers.h"
+
+namespace dl {
+
+// 2-D convolution, any kernel size, stride and zero padding, as im2col + GEMM per sample.
+class Conv2D final : public Layer {
+ public:
+  Conv2D(std::string name, Shape in, int filters, int kernel, int stride, int pad, bool bias);
+  static Shape output_shape(Shape in, int filters, int kernel, int stride, int pad);
+  int filters() const { return out_.c; }
+  int kernel() const { return k_; }
+  int stride() const { return stride_; }
+  int pad() const { return pad_; }
+  const float* weight() const { return w_; }  // (filters, in.c*k*k)
+  std::vector<TensorInfo> param_tensors() const override;
+  void bind(float* params, float* grads, float* buffers) override;
+  void init(Rng& rng) override;
+  void plan(int B, int threads) override;
+  int64_t macs() const override;
+  void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+
+ private:
+  void im2col(const float* img, float* col) const;    // img (C, H, W) -> col (C*k*k, OH*OW)
+  void col2im(const float* col, float* img) const;    // adds col back into img (C, H, W), zeroed first
+  int k_, stride_, pad_;
+  bool has_bias_;
+  size_t w_offset_ = 0, b_offset_ = 0;
+  float* w_ = nullptr;   // (filters, in.c*k*k)
+  float* b_ = nullptr;   // (filters) or nullptr
+  float* dw_ = nullptr;  // like w_
+  float* db_ = nullptr;  // like b_
+  int threads_ = 1;
+  std::vector<float> cols_;     // (threads, in.c*k*k, OH*OW): im2col per worker
+  std::vector<float> dgrad_;    // (threads, filters*(in.c*k*k + 1)): per-worker dw|db partials
+};
+
+// Max pooling with a KxK window and stride S (no padding; partial windows at the border dropped).
+class MaxPool2D final : public Layer {
+ public:
+  MaxPool2D(std::string name, Shape in, int kernel, int stride);
+  static Shape output_shape(Shape in, int kernel, int stride);
+  void plan(int B, int threads) override;
+  int64_t macs() const override;
+  void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+
+ private:
+  int k_, stride_;
+  std::vector<int32_t> argmax_;  // (B, out.size()): index into the sample's input of each maximum
+};
+
+class ReLU final : public Layer {
+ public:
+  ReLU(std::string name, Shape in) : Layer(LayerKind::ReLU, std::move(name), in, in) {}
+  void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+};
+
+// (C, H, W) -> (C*H*W): a copy, kept as a layer so the explorer shows where the map becomes a vector.
+class Flatten final : public Layer {
+ public:
+  Flatten(std::string name, Shape in) : Layer(LayerKind::Flatten, std::move(name), in, Shape{in.size(), 1, 1}) {}
+  void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+};
+
+// Inverted dropout: in training, zero each value with probability rate and scale the rest by
+// 1/(1-rate); in evaluation, the identity.
+class Dropout final : public Layer {
+ public:
+  Dropout(std::string name, Shape in, float rate) : Layer(LayerKind::Dropout, std::move(name), in, in), rate_(rate) {}
+  float rate() const { return rate_; }
+  void plan(int B, int threads) override;
+  void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+
+ private:
+  float rate_;
+  bool last_train_ = false;
+  std::vector<float> mask_;  // (B, size): 0 or 1/(1-rate), from the last training forward
+};
+
+// Fully connected: out (B, units) = inp (B, in) * W^T + b.
+class Dense final : public Layer {
+ public:
+  Dense(std::string name, Shape in, int units, bool bias, bool relu_follows);
+  const float* weight() const { return w_; }  // (units, in)
+  std::vector<TensorInfo> param_tensors() const override;
+  void bind(float* params, float* grads, float* buffers) override;
+  void init(Rng& rng) override;
+  int64_t macs() const override;
+  void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+
+ private:
+  bool has_bias_, relu_follows_;
+  size_t w_offset_ = 0, b_offset_ = 0;
+  float* w_ = nullptr;   // (units, in)
+  float* b_ = nullptr;   // (units) or nullptr
+  float* dw_ = nullptr;
+  float* db_ = nullptr;
+};
+
+// Batch normalisation per channel (over batch, height and width), with a learned scale and shift.
+// Training uses the batch's statistics and updates the running ones (momentum 0.9, unbiased
+// variance, as PyTorch); evaluation uses the running statistics.
+class BatchNorm final : public Layer {
+ public:
+  BatchNorm(std::string name, Shape in) : Layer(LayerKind::BatchNorm, std::move(name), in, in) {}
+  static constexpr float kEps = 1e-5f;
+  static constexpr float kMomentum = 0.9f;  // running = m * running + (1 - m) * batch
+  std::vector<TensorInfo> param_tensors() const override;
+  std::vector<TensorInfo> buffer_tensors() const override;
+  void bind(float* params, float* grads, float* buffers) override;
+  void init(Rng& rng) override;
+  void plan(int B, int threads) override;
+  void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+
+ private:
+  size_t p_offset_ = 0, buf_offset_ = 0;
+  float* gamma_ = nullptr;  float* beta_ = nullptr;    // (C)
+  float* dgamma_ = nullptr; float* dbeta_ = nullptr;   // (C)
+  float* running_mean_ = nullptr; float* running_var_ = nullptr;  // (C)
+  bool last_train_ = false;
+  std::vector<float> mean_, invstd_;  // (C): statistics used by the last forward
+};
+
+}  // namespace dl

@@ -1,0 +1,197 @@
+// model.cpp — building a network from a spec, planning its buffers, and running it forward and
+// backward. See model.h.
+#include "model.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+
+#include "layer_types.h"
+
+namespace dl {
+
+const char* layer_kind_name(LayerKind k) {
+  switch (k) {
+    case LayerKind::Conv: return "conv";
+    case LayerKind::MaxPool: return "maxpool";
+    case LayerKind::ReLU: return "relu";
+    case LayerKind::Dense: return "dense";
+    case LayerKind::Flatten: return "flatten";
+    case LayerKind::Dropout: return "dropout";
+    case LayerKind::BatchNorm: return "batchnorm";
+  }
+  return "?";
+}
+
+Status Model::build(const std::string& spec, uint64_t seed, Model* out) {
+  std::vector<LayerSpec> specs;
+  std::string canonical;
+  Status st = parse_spec(spec, &specs, &canonical);
+  if (!st) return st;
+
+  Model m;
+  m.spec_ = canonical;
+  Shape shape{1, kImageSide, kImageSide};
+  int n_conv = 0, n_pool = 0, n_drop = 0, n_fc = 0, n_bn = 0, n_relu = 0;
+  int last_dense = -1;
+  for (size_t i = 0; i < specs.size(); ++i) if (specs[i].type == LayerSpec::Dense) last_dense = static_cast<int>(i);
+  auto add = [&](Layer* layer) { m.layers_.emplace_back(layer); shape = layer->out(); };
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const LayerSpec& L = specs[i];
+    switch (L.type) {
+      case LayerSpec::Conv:
+        add(new Conv2D("conv" + std::to_string(++n_conv), shape, L.units, L.kernel, L.stride, L.pad, !L.batchnorm));
+        if (L.batchnorm) add(new BatchNorm("bn" + std::to_string(++n_bn), shape));
+        add(new ReLU("relu" + std::to_string(++n_relu), shape));
+        break;
+      case LayerSpec::Pool:
+        add(new MaxPool2D("pool" + std::to_string(++n_pool), shape, L.kernel, L.stride));
+        break;
+      case LayerSpec::Dropout:
+        add(new Dropout("drop" + std::to_string(++n_drop), shape, L.rate));
+        break;
+      case LayerSpec::Dense: {
+        if (shape.h != 1 || shape.w != 1) add(new Flatten("flatten", shape));
+        const bool hidden = static_cast<int>(i) != last_dense;
+        add(new Dense("fc" + std::to_string(++n_fc), shape, L.units, !L.batchnorm, hidden));
+        if (L.batchnorm) add(new BatchNorm("bn" + std::to_string(++n_bn), shape));
+        if (hidden) add(new ReLU("relu" + std::to_string(++n_relu), shape));
+        break;
+      }
+    }
+  }
+  // Lay out the parameter and buffer blocks, then check every layer's wiring (the parser
+  // computed the same shapes; this catches a disagreement between the two).
+  size_t np = 0, nb = 0;
+  Shape expect{1, kImageSide, kImageSide};
+  for (auto& layer : m.layers_) {
+    assert(layer->in() == expect && "Model::build: layer input does not match the previous output");
+    expect = layer->out();
+    for (TensorInfo t : layer->param_tensors()) { t.offset += np; m.param_tensors_.push_back(t); }
+    for (TensorInfo t : layer->buffer_tensors()) { t.offset += nb; m.buffer_tensors_.push_back(t); }
+    np = m.param_tensors_.empty() ? 0 : m.param_tensors_.back().offset + m.param_tensors_.back().count;
+    nb = m.buffer_tensors_.empty() ? 0 : m.buffer_tensors_.back().offset + m.buffer_tensors_.back().count;
+  }
+  assert(expect == Shape({kClasses, 1, 1}));
+  m.params_.assign(np, 0.0f);
+  m.grads_.assign(np, 0.0f);
+  m.buffers_.assign(nb, 0.0f);
+  m.bind_all();
+  Rng rng(seed, 0x5eed);
+  for (auto& layer : m.layers_) layer->init(rng);
+  *out = std::move(m);
+  return Status::Ok();
+}
+
+void Model::bind_all() {
+  size_t p = 0, b = 0;
+  for (auto& layer : layers_) {
+    layer->bind(params_.data() + p, grads_.data() + p, buffers_.data() + b);
+    size_t lp = 0, lb = 0;
+    for (const TensorInfo& t : layer->param_tensors()) lp = std::max(lp, t.offset + t.count);
+    for (const TensorInfo& t : layer->buffer_tensors()) lb = std::max(lb, t.offset + t.count);
+    p += lp; b += lb;
+  }
+}
+
+int64_t Model::macs_per_image() const {
+  int64_t total = 0;
+  for (const auto& layer : layers_) total += layer->macs();
+  return total;
+}
+
+void Model::set_threads(int threads) {
+  if (threads <= 1) pool_.reset();
+  else if (!pool_ || pool_->threads() != threads) pool_.reset(new ThreadPool(threads));
+  batch_ = 0;  // scratch depends on the thread count: re-plan on the next forward
+}
+
+void Model::plan(int batch) {
+  assert(batch > 0);
+  if (batch <= batch_) return;
+  batch_ = batch;
+  const int T = threads();
+  acts_.resize(layers_.size());
+  dacts_.resize(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const size_t n = static_cast<size_t>(batch) * layers_[i]->out().size();
+    acts_[i].assign(n, 0.0f);
+    dacts_[i].assign(n, 0.0f);
+    layers_[i]->plan(batch, T);
+  }
+  dlogits_scratch_.assign(static_cast<size_t>(batch) * kClasses, 0.0f);
+}
+
+const float* Model::forward(const float* images, int B, bool train, Rng* rng) {
+  plan(B);
+  last_B_ = B;
+  input_ = images;
+  ForwardContext ctx;
+  ctx.train = train;
+  ctx.rng = rng;
+  ctx.pool = pool_.get();
+  const float* x = images;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i]->forward(x, acts_[i].data(), B, ctx);
+    x = acts_[i].data();
+  }
+  return x;
+}
+
+void Model::backward(const float* dlogits, float* dinput) {
+  assert(input_ && last_B_ > 0 && "Model::backward needs a forward on the same batch first");
+  const int B = last_B_;
+  for (int i = static_cast<int>(layers_.size()) - 1; i >= 0; --i) {
+    const float* inp = i == 0 ? input_ : acts_[i - 1].data();
+    const float* dout = i == static_cast<int>(layers_.size()) - 1 ? dlogits : dacts_[i].data();
+    float* dinp = i == 0 ? dinput : dacts_[i - 1].data();
+    layers_[i]->backward(inp, acts_[i].data(), dout, dinp, B, pool_.get());
+  }
+}
+
+void Model::zero_grads() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
+
+void Model::input_gradient(const float* image, int cls, float* dimage) {
+  assert(cls >= 0 && cls < kClasses);
+  forward(image, 1, false);
+  float* d = dlogits_scratch_.data();
+  std::fill(d, d + kClasses, 0.0f);
+  d[cls] = 1.0f;
+  // Parameter gradients accumulate as a side effect; the next training step zeroes them.
+  backward(d, dimage);
+}
+
+void softmax(const float* logits, int B, float* probs) {
+  for (int n = 0; n < B; ++n) {
+    const float* z = logits + n * kClasses;
+    float* p = probs + n * kClasses;
+    float mx = z[0];
+    for (int k = 1; k < kClasses; ++k) mx = std::max(mx, z[k]);
+    float sum = 0.0f;
+    for (int k = 0; k < kClasses; ++k) { p[k] = std::exp(z[k] - mx); sum += p[k]; }
+    for (int k = 0; k < kClasses; ++k) p[k] /= sum;
+  }
+}
+
+float softmax_cross_entropy(const float* logits, const uint8_t* labels, int B, float* probs, float* dlogits) {
+  double loss = 0.0;
+  for (int n = 0; n < B; ++n) {
+    const float* z = logits + n * kClasses;
+    float mx = z[0];
+    for (int k = 1; k < kClasses; ++k) mx = std::max(mx, z[k]);
+    float e[kClasses];
+    float sum = 0.0f;
+    for (int k = 0; k < kClasses; ++k) { e[k] = std::exp(z[k] - mx); sum += e[k]; }
+    const int y = labels[n];
+    loss += static_cast<double>(std::log(sum) - (z[y] - mx));
+    for (int k = 0; k < kClasses; ++k) {
+      const float p = e[k] / sum;
+      if (probs) probs[n * kClasses + k] = p;
+      if (dlogits) dlogits[n * kClasses + k] = (p - (k == y ? 1.0f : 0.0f)) / static_cast<float>(B);
+    }
+  }
+  return static_cast<float>(loss / B);
+}
+
+}  // namespace dl

@@ -1,0 +1,36 @@
+// train.cpp — the training step of train.h.
+#include "train.h"
+
+#include <cmath>
+
+namespace dl {
+
+int argmax10(const float* v) {
+  int best = 0;
+  for (int k = 1; k < kClasses; ++k) if (v[k] > v[best]) best = k;
+  return best;
+}
+
+Trainer::Trainer(Model* model, const OptimizerConfig& cfg, uint64_t seed)
+    : model_(model), opt_(cfg, model->params().size(), model->param_tensors()), rng_(seed, 0xd209) {}
+
+StepResult Trainer::step(const float* images, const uint8_t* labels, int B, float lr) {
+  StepResult r;
+  if (dlogits_.size() < static_cast<size_t>(B) * kClasses) dlogits_.assign(static_cast<size_t>(B) * kClasses, 0.0f);
+  const float* logits = model_->forward(images, B, /*train=*/true, &rng_);
+  r.loss = softmax_cross_entropy(logits, labels, B, nullptr, dlogits_.data());
+  for (int n = 0; n < B; ++n) r.correct += argmax10(logits + n * kClasses) == labels[n];
+  if (!std::isfinite(r.loss)) { r.finite = false; return r; }
+  model_->zero_grads();
+  model_->backward(dlogits_.data(), nullptr);
+  // A non-finite gradient would poison the parameters and the optimizer's moments for good:
+  // refuse the update and let the caller decide (lower the learning rate, restore a checkpoint).
+  const std::vector<float>& g = model_->grads();
+  float sum = 0.0f;
+  for (float x : g) sum += x * 0.0f;  // NaN/Inf propagate through x * 0
+  if (!std::isfinite(sum)) { r.finite = false; return r; }
+  opt_.step(model_->params().data(), g.data(), lr);
+  return r;
+}
+
+}  // namespace dl

@@ -1,0 +1,35 @@
+// train.h — one training step as an API: forward, loss, zero grads, backward, update.
+// After the first call for a batch size it allocates nothing. Epoch loops, shuffling and
+// augmentation live outside (the CLI, the web app, the tests), built on this step.
+#pragma once
+#include <cstdint>
+
+#include "model.h"
+#include "optimizer.h"
+
+namespace dl {
+
+struct StepResult {
+  float loss = 0.0f;  // mean cross-entropy over the batch
+  int correct = 0;    // argmax(logits) == label, counted on the batch (train mode)
+  bool finite = true; // false if the loss or any gradient was NaN/Inf: the update was NOT applied
+};
+
+class Trainer {
+ public:
+  Trainer(Model* model, const OptimizerConfig& cfg, uint64_t seed);
+  // One step on B images (B, 784) with labels (B). lr is the learning rate for this step.
+  StepResult step(const float* images, const uint8_t* labels, int B, float lr);
+  Optimizer& optimizer() { return opt_; }
+  Rng& rng() { return rng_; }
+
+ private:
+  Model* model_;
+  Optimizer opt_;
+  Rng rng_;
+  std::vector<float> dlogits_;  // (B, 10)
+};
+
+int argmax10(const float* v);
+
+}  // namespace dl
