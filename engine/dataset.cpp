@@ -62,7 +62,7 @@ Status check_idx(const uint8_t* bytes, size_t size, const std::string& what, std
                  size_t* header) {
   if (size < 4) {
     return error(quoted(what) + " is too short to be an IDX file (" + std::to_string(size) +
-                         " bytes, not even the 4-byte magic number): check that it is an MNIST file and download it again");
+                 " bytes, not even the 4-byte magic number): check that it is an MNIST file and download it again");
   }
   if (bytes[0] == 0x1f && bytes[1] == 0x8b) {
     return error(quoted(what) + " is gzip-compressed data, not raw IDX: decompress it first (gunzip)");
@@ -71,63 +71,60 @@ Status check_idx(const uint8_t* bytes, size_t size, const std::string& what, std
     char magic[16];
     std::snprintf(magic, sizeof magic, "%02x %02x %02x %02x", bytes[0], bytes[1], bytes[2], bytes[3]);
     return error(quoted(what) + " is not an IDX file (it starts with bytes " + magic +
-                         "; an IDX file starts with 00 00 08): check that it is one of the MNIST files");
+                 "; an IDX file starts with 00 00 08): check that it is one of the MNIST files");
   }
   const uint8_t dtype = bytes[2];
   if (dtype != 0x08) {
     char code[8];
     std::snprintf(code, sizeof code, "0x%02X", dtype);
     return error(quoted(what) + " holds IDX data of type " + code + " (" + idx_type_name(dtype) +
-                         "), but DigitLab reads only unsigned bytes (type 0x08, as in MNIST)");
+                 "), but DigitLab reads only unsigned bytes (type 0x08, as in MNIST)");
   }
   const int rank = bytes[3];
   if (rank < 1 || rank > 4) {
     return error(quoted(what) + " declares an IDX array of rank " + std::to_string(rank) +
-                         ", but DigitLab reads ranks 1 to 4 (MNIST images have rank 3, labels rank 1)");
+                 ", but DigitLab reads ranks 1 to 4 (MNIST images have rank 3, labels rank 1)");
   }
   const size_t hdr = 4 + 4 * static_cast<size_t>(rank);
   if (size < hdr) {
     return error(quoted(what) + " is truncated inside its header (" + std::to_string(size) + " of " +
-                         std::to_string(hdr) + " header bytes, " + std::to_string(hdr - size) +
-                         " missing): download it again");
+                 std::to_string(hdr) + " header bytes, " + std::to_string(hdr - size) +
+                 " missing): download it again");
   }
   std::vector<uint32_t> d(rank);
   for (int i = 0; i < rank; ++i) {
     const uint8_t* p = bytes + 4 + 4 * i;
     d[i] = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
   }
-  // Product of the dimensions with overflow checks; anything beyond the bytes present is an error
-  // whatever its exact value, so saturating at "more than the input" is enough.
+  // Product of the dimensions with overflow checks. A dimension past int range, or a product
+  // past 64 bits, cannot describe any input we could hold: refuse before comparing sizes.
   const size_t present = size - hdr;
+  bool huge_dim = false, zero_dim = false, overflow = false;
   uint64_t expected = 1;
-  bool overflow = false;
   for (uint32_t v : d) {
-    if (v == 0) { expected = 0; overflow = false; break; }
-    if (!overflow && expected > std::numeric_limits<uint64_t>::max() / v) overflow = true;
+    huge_dim |= v > static_cast<uint32_t>(std::numeric_limits<int>::max());
+    zero_dim |= v == 0;
+    if (v != 0 && expected > std::numeric_limits<uint64_t>::max() / v) overflow = true;
     if (!overflow) expected *= v;
   }
-  for (uint32_t v : d) {
-    if (v > static_cast<uint32_t>(std::numeric_limits<int>::max()) && expected != 0) overflow = true;
-  }
-  if (overflow || expected > std::numeric_limits<size_t>::max()) {
+  if (zero_dim) expected = 0;
+  if (!zero_dim && (huge_dim || overflow)) {
     return error(quoted(what) + " declares dimensions " + dims_str(d) + ", far more data than its " +
-                         std::to_string(present) + " data bytes: the header is corrupt; download the file again");
+                 std::to_string(present) + " data bytes: the header is corrupt; download the file again");
   }
-  for (uint32_t v : d) {
-    if (v > static_cast<uint32_t>(std::numeric_limits<int>::max())) {
-      return error(quoted(what) + " declares a dimension of " + std::to_string(v) +
-                           ", larger than DigitLab supports: the header is corrupt; download the file again");
-    }
+  if (huge_dim) {
+    return error(quoted(what) + " declares dimensions " + dims_str(d) +
+                 ", one of them larger than DigitLab supports: the header is corrupt; download the file again");
   }
   if (expected > present) {
     return error(quoted(what) + " is truncated: its header declares " + dims_str(d) + " = " +
-                         std::to_string(expected) + " data bytes but only " + std::to_string(present) +
-                         " are present (" + bytes_str(expected - present) + " missing); download it again");
+                 std::to_string(expected) + " data bytes but only " + std::to_string(present) +
+                 " are present (" + bytes_str(expected - present) + " missing); download it again");
   }
   if (expected < present) {
     return error(quoted(what) + " has " + bytes_str(present - expected) +
-                         " of trailing data after the " + std::to_string(expected) + " data bytes its header declares (" +
-                         dims_str(d) + "): it is corrupt or not the file it claims to be; download it again");
+                 " of trailing data after the " + std::to_string(expected) + " data bytes its header declares (" +
+                 dims_str(d) + "): it is corrupt or not the file it claims to be; download it again");
   }
   dims->assign(d.begin(), d.end());
   *header = hdr;
@@ -165,13 +162,13 @@ Status read_file(const std::string& path, std::vector<uint8_t>* out) {
       st = error("Cannot read " + quoted(path) + ": " + std::strerror(errno) + ".");
     } else if (static_cast<unsigned long>(n) > kMaxFileBytes) {
       st = error(quoted(path) + " is " + std::to_string(n >> 20) + " MiB, more than the " +
-                         std::to_string(kMaxFileBytes >> 20) + " MiB DigitLab reads: it is not an MNIST file");
+                 std::to_string(kMaxFileBytes >> 20) + " MiB DigitLab reads: it is not an MNIST file");
     } else {
       std::rewind(f);
       buf.resize(static_cast<size_t>(n));
       if (n > 0 && std::fread(buf.data(), 1, buf.size(), f) != buf.size()) {
         st = error("Cannot read " + quoted(path) + ": reading stopped early (" +
-                           (std::ferror(f) ? std::string(std::strerror(errno)) : std::string("file changed while reading")) + ").");
+                   (std::ferror(f) ? std::string(std::strerror(errno)) : std::string("file changed while reading")) + ").");
       }
     }
   }
@@ -212,7 +209,7 @@ Status gunzip(const uint8_t* bytes, size_t size, size_t max_output, std::vector<
   Status st;
   const auto corrupt = [&zs]() {
     return error(std::string("The gzip data is corrupt (zlib: ") + (zs.msg ? zs.msg : "data error") +
-                         "): download the file again.");
+                 "): download the file again.");
   };
   for (;;) {
     if (produced == buf.size()) {
@@ -235,7 +232,7 @@ Status gunzip(const uint8_t* bytes, size_t size, size_t max_output, std::vector<
       if (consumed < size && is_gzip(bytes + consumed, size - consumed)) { inflateReset(&zs); continue; }
       if (consumed < size) {
         st = error("The gzip data has " + bytes_str(size - consumed) +
-                           " of trailing garbage after its end: the file is corrupt; download it again.");
+                   " of trailing garbage after its end: the file is corrupt; download it again.");
       }
       break;
     }
@@ -252,7 +249,7 @@ Status gunzip(const uint8_t* bytes, size_t size, size_t max_output, std::vector<
   }
   if (st.ok() && produced > max_output) {
     st = error("The gzip data decompresses to more than " + std::to_string(max_output) +
-                       " bytes, the limit: it is not an MNIST file (or it is a decompression bomb).");
+               " bytes, the limit: it is not an MNIST file (or it is a decompression bomb).");
   }
   inflateEnd(&zs);
   if (!st.ok()) return st;
@@ -263,7 +260,7 @@ Status gunzip(const uint8_t* bytes, size_t size, size_t max_output, std::vector<
 #else
   (void)bytes; (void)size; (void)max_output; (void)out;
   return error("This build of DigitLab has no zlib, so it cannot read gzip data: "
-                       "decompress the file first (gunzip FILE.gz) and use the raw IDX file.");
+               "decompress the file first (gunzip FILE.gz) and use the raw IDX file.");
 #endif
 }
 
@@ -301,23 +298,23 @@ Status make_dataset(const IdxArray& images, const IdxArray& labels, const std::s
   };
   if (images.dims.size() != 3 || images.dims[1] != kImageSide || images.dims[2] != kImageSide) {
     return error(what + ": the images array is " + shape_of(images) +
-                         ", but MNIST images must be count x 28 x 28: use the MNIST images file (idx3-ubyte)");
+                 ", but MNIST images must be count x 28 x 28: use the MNIST images file (idx3-ubyte)");
   }
   if (labels.dims.size() != 1) {
     return error(what + ": the labels array is " + shape_of(labels) +
-                         ", but MNIST labels must be a flat list (rank 1): use the MNIST labels file (idx1-ubyte)");
+                 ", but MNIST labels must be a flat list (rank 1): use the MNIST labels file (idx1-ubyte)");
   }
   const int n = images.dims[0];
   if (labels.dims[0] != n) {
     return error(what + ": there are " + std::to_string(n) + " images but " + std::to_string(labels.dims[0]) +
-                         " labels: the images and labels files must come from the same set (train or t10k)");
+                 " labels: the images and labels files must come from the same set (train or t10k)");
   }
   if (n == 0) return error(what + ": the dataset is empty (0 images): use the full MNIST files");
   assert(images.data.size() == static_cast<size_t>(n) * kImageSize && labels.data.size() == static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     if (labels.data[i] >= kClasses) {
       return error(what + ": label " + std::to_string(i) + " is " + std::to_string(labels.data[i]) +
-                           ", but MNIST labels are digits 0 to 9: the labels file is corrupt or not MNIST");
+                   ", but MNIST labels are digits 0 to 9: the labels file is corrupt or not MNIST");
     }
   }
   Dataset d;

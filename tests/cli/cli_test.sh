@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# cli_test.sh — end-to-end tests of the `digitlab` command line: exit codes and messages for bad
+# arguments and bad files, `info` figures, and (when MNIST_DIR names the MNIST folder) a tiny
+# training run whose file `eval` and `predict` accept, reproducibility by seed, resuming, Ctrl-C
+# and divergence.
+#
+#   tests/cli/cli_test.sh [path/to/digitlab]    (default: build/native/bin/digitlab)
+#
+# Prints one line per check and "N passed, N failed"; the exit code is 0 only if all passed.
+set -u
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+bin="${1:-$root/build/native/bin/digitlab}"
+if [ ! -x "$bin" ]; then
+  echo "cli_test: no digitlab binary at $bin (build it: cmake --build --preset native --target digitlab)" >&2
+  exit 2
+fi
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+out=""
+code=0
+pass() { passed=$((passed + 1)); echo "ok    $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $1"; [ -n "${2:-}" ] && printf '      %s\n' "$2"; }
+
+# run CMD...: runs digitlab with the arguments, keeps stdout+stderr in $out and the exit code in $code.
+run() { out="$("$bin" "$@" 2>&1)"; code=$?; }
+# expect NAME CODE PATTERN: the last run exited with CODE and its output matches the regex PATTERN.
+expect() {
+  local name="$1" want="$2" pattern="$3"
+  if [ "$code" != "$want" ]; then
+    fail "$name" "exit code $code, expected $want; output: $(echo "$out" | tail -n 3)"
+  elif ! grep -Eq -- "$pattern" <<<"$out"; then
+    fail "$name" "output does not match /$pattern/: $(echo "$out" | tail -n 3)"
+  else
+    pass "$name"
+  fi
+}
+# tensors FILE: the tensor bytes of a safetensors file (everything after the 8-byte length and the
+# JSON header), as a checksum. The header holds dates and timings; the tensors must not differ.
+tensors() {
+  local n
+  n=$(od -An -t u8 -N 8 "$1" | tr -d ' ')
+  tail -c +$((8 + n + 1)) "$1" | sha256sum | cut -d' ' -f1
+}
+
+# ---- usage errors (exit 2) -------------------------------------------------------------------
+run;                                    expect "no command shows usage" 2 "usage: digitlab <command>"
+run frobnicate;                         expect "unknown command" 2 "unknown command 'frobnicate'"
+run help;                               expect "help lists the commands" 0 "train .*eval|predict"
+run train --help;                       expect "train --help lists options with defaults" 0 "--epochs N +.*\(default 10\)"
+run eval --help;                        expect "eval --help" 0 "--mistakes"
+run train --lr abc;                     expect "non-numeric --lr" 2 "--lr expects a number, got 'abc'"
+run train --lr -1;                      expect "negative --lr" 2 "--lr must be between"
+run train --epochs 0;                   expect "zero epochs" 2 "--epochs must be between 1 and"
+run train --bogus;                      expect "unknown option" 2 "unknown option '--bogus'"
+run train -e 3;                         expect "single-dash option" 2 "unknown option '-e'"
+run train --epochs;                     expect "option without its value" 2 "--epochs needs a value"
+run train --optimizer adamw;            expect "unknown optimizer named" 2 "adamw"
+run train --schedule wobbly;            expect "unknown schedule named" 2 "wobbly"
+run train --momentum 0.5;               expect "momentum without sgd" 2 "--momentum applies to --optimizer sgd"
+run train --augment --no-augment;       expect "contradicting flags" 2 "contradict"
+run train "c32k5 zz9 f10";              expect "bad spec token is named" 2 "zz9"
+run train "c32k5 p2 f12";               expect "spec must end in f10" 2 "f12"
+run info;                               expect "info without argument" 2 "give a spec"
+run predict;                            expect "predict without arguments" 2 "model file"
+
+# ---- data and files (exit 1, or 2 when nothing was given) ---------------------------------------
+out="$(env -u MNIST_DIR "$bin" train R1 --epochs 1 2>&1)"; code=$?
+expect "no data folder given" 2 "MNIST_DIR"
+run train R1 --epochs 1 --data "$tmp/no-such-folder"
+expect "missing data folder" 1 "no-such-folder"
+run info "$tmp/missing.safetensors";    expect "info on a missing file" 1 "does not exist"
+run eval "$tmp/missing.safetensors";    expect "eval on a missing file" 1 "does not exist"
+printf 'this is not a model' > "$tmp/garbage.safetensors"
+run eval "$tmp/garbage.safetensors";    expect "eval on a garbage file" 1 "cannot load"
+run predict "$tmp/garbage.safetensors" x.png; expect "predict with a garbage model" 1 "cannot load"
+
+# ---- info ----------------------------------------------------------------------------------------
+# R2 = c32k5 c32k5 p2 d.25 c64k3 c64k3 p2 d.25 f256 d.5 f10:
+#   conv 32*1*25+32 = 832, 32*32*25+32 = 25,632, 64*32*9+64 = 18,496, 64*64*9+64 = 36,928;
+#   dense 3136*256+256 = 803,072, 256*10+10 = 2,570; total 887,530.
+run info R2
+expect "info R2 total parameters" 0 "parameters +887,530"
+expect "info R2 first conv layer" 0 "conv1 +conv +32x28x28 +832 "
+expect "info R2 dense layer" 0 " 803,072 "
+# MACs of R2: conv1 28*28*32*25 = 627,200; conv2 28*28*32*800 = 20,070,400; conv3 14*14*64*288 =
+# 3,612,672; conv4 14*14*64*576 = 7,225,344; fc 3136*256 = 802,816; 256*10 = 2,560; the engine also
+# counts one per pooling window input (32*28*28 = 25,088 and 64*14*14 = 12,544) -> 32,378,624.
+expect "info R2 MACs" 0 "MACs/image +32,378,624"
+run info "c8k5 p2 f10";                 expect "info on a spec" 0 "parameters +15,898"
+run info --presets;                     expect "info --presets" 0 "R2 .*c32k5"
+
+# ---- with MNIST ------------------------------------------------------------------------------------
+if [ -z "${MNIST_DIR:-}" ] || [ ! -d "${MNIST_DIR:-}" ]; then
+  echo "skip  training, eval and predict checks (MNIST_DIR is not set)"
+else
+  model="$tmp/tiny.safetensors"
+  # Without augmentation and with small, fast steps, 47 steps of R1 reach about 80%.
+  run train R1 --subset 2000 --epochs 1 --validation 500 --no-augment --batch 32 --lr 0.003 --out "$model"
+  expect "tiny training run" 0 "test accuracy [0-9.]+% \([0-9]+/10000\)"
+  expect "tiny training run validates" 0 "validation [0-9.]+% \([0-9]+/500\)"
+  run info "$model"
+  expect "info shows the file's metadata" 0 "test_accuracy +0\.[0-9]+"
+  expect "info shows the training command" 0 "command +digitlab train R1 --subset 2000"
+
+  run eval "$model" --mistakes 5 --grid "$tmp/grid.png"
+  expect "eval on the trained file" 0 "test accuracy [0-9.]+% \([0-9]+/10000\)"
+  acc=$(grep -Eo 'test accuracy [0-9]+' <<<"$out" | grep -Eo '[0-9]+$')
+  if [ "${acc:-0}" -ge 70 ]; then pass "tiny model beats chance clearly (${acc}%)"; else fail "tiny model accuracy ${acc:-?}% < 70%"; fi
+  expect "eval prints the confusion matrix" 0 "confusion matrix"
+  expect "eval lists 5 mistakes" 0 "^ +5 +[0-9]+ +[0-9] +[0-9] +[0-9.]+%"
+  if [ "$(head -c 8 "$tmp/grid.png" | od -An -t x1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
+    pass "eval --grid writes a PNG"
+  else
+    fail "eval --grid writes a PNG"
+  fi
+
+  # The first test image (a 7) as a PGM file, and its negative (dark ink on white).
+  { printf 'P5\n28 28\n255\n'; gzip -dc "$MNIST_DIR/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 784; } > "$tmp/seven.pgm"
+  { printf 'P5\n28 28\n255\n'; tail -c 784 "$tmp/seven.pgm" | perl -0777 -pe '$_ = join "", map { chr(255 - ord) } split //'; } > "$tmp/seven_negative.pgm"
+  run predict "$model" "$tmp/seven.pgm"
+  expect "predict reads a PGM" 0 "seven.pgm: 7 \([0-9.]+%\)"
+  expect "predict prints ten probabilities" 0 "0:[0-9.]+%.* 9:[0-9.]+%"
+  run predict "$model" "$tmp/seven_negative.pgm" --json
+  expect "predict --json, dark ink on white is inverted" 0 "\"digit\": 7"
+  run predict "$model" "$tmp/seven.pgm" "$tmp/nothing.png"
+  expect "predict with a missing image fails" 1 "nothing.png' does not exist"
+  expect "predict still answers for the good image" 1 "seven.pgm: 7"
+  printf 'P5\n28 28\n255\n' > "$tmp/short.pgm"
+  run predict "$model" "$tmp/short.pgm"; expect "predict on a truncated image" 1 "short.pgm' is truncated"
+  printf 'GIF89a' > "$tmp/bad.gif"
+  run predict "$model" "$tmp/bad.gif";   expect "predict on a broken image" 1 "cannot read .*bad.gif"
+
+  # Corrupted model files: truncated, and a header length that lies.
+  head -c 2000 "$model" > "$tmp/truncated.safetensors"
+  run eval "$tmp/truncated.safetensors"; expect "eval on a truncated model" 1 "cannot load"
+  { printf '\xff\xff\xff\xff\x00\x00\x00\x00'; tail -c +9 "$model"; } > "$tmp/lying.safetensors"
+  run eval "$tmp/lying.safetensors";     expect "eval on a lying header length" 1 "cannot load"
+
+  # Same seed, same threads: identical tensors; another seed: different tensors.
+  run train R1 --subset 600 --validation 100 --epochs 1 --seed 7 --out "$tmp/a.safetensors"
+  run train R1 --subset 600 --validation 100 --epochs 1 --seed 7 --out "$tmp/b.safetensors"
+  run train R1 --subset 600 --validation 100 --epochs 1 --seed 8 --out "$tmp/c.safetensors"
+  if [ "$(tensors "$tmp/a.safetensors")" = "$(tensors "$tmp/b.safetensors")" ]; then
+    pass "same seed gives identical tensors"
+  else
+    fail "same seed gives identical tensors"
+  fi
+  if [ "$(tensors "$tmp/a.safetensors")" != "$(tensors "$tmp/c.safetensors")" ]; then
+    pass "another seed gives other tensors"
+  else
+    fail "another seed gives other tensors"
+  fi
+
+  # Resuming: one epoch, then resume to two = two epochs at once (same tensors).
+  run train R1 --subset 600 --validation 100 --epochs 2 --seed 7 --out "$tmp/two.safetensors"
+  cp "$tmp/a.safetensors" "$tmp/resumed.safetensors"
+  run train --resume "$tmp/resumed.safetensors" --epochs 2
+  expect "resume continues" 0 "resuming from .* after 1 epochs"
+  if [ "$(tensors "$tmp/two.safetensors")" = "$(tensors "$tmp/resumed.safetensors")" ]; then
+    pass "1 epoch + resume = 2 epochs, bit for bit"
+  else
+    fail "1 epoch + resume = 2 epochs, bit for bit"
+  fi
+  run train --resume "$tmp/resumed.safetensors" --epochs 2
+  expect "resume of a finished run asks for more epochs" 2 "already trained 2 epochs"
+
+  # Divergence: huge SGD steps on a deep MLP overflow the logits within a few steps.
+  run train "f512 f512 f512 f10" --subset 1100 --validation 100 --epochs 1 --optimizer sgd --lr 100 --no-augment \
+      --out "$tmp/diverged.safetensors"
+  expect "divergence is reported" 1 "training diverged at epoch 1 step [0-9]+ \(.*\): lower the learning rate, e.g. --lr 10; no checkpoint"
+  if [ ! -e "$tmp/diverged.safetensors" ]; then pass "a diverged run writes no file"; else fail "a diverged run writes no file"; fi
+
+  # Ctrl-C: stop after the current step, leave a checkpoint that loads, exit 130.
+  "$bin" train R1 --subset 20000 --validation 100 --epochs 3 --out "$tmp/int.safetensors" > "$tmp/int.out" 2> "$tmp/int.err" &
+  pid=$!
+  for _ in $(seq 1 300); do grep -q "epoch 1/3" "$tmp/int.err" 2>/dev/null && break; sleep 0.1; done
+  kill -INT "$pid"
+  wait "$pid"; code=$?
+  out="$(cat "$tmp/int.err")"
+  expect "Ctrl-C exits 130 with a checkpoint" 130 "interrupted .*checkpoint written to .*int.safetensors"
+  run info "$tmp/int.safetensors"
+  expect "the interrupted checkpoint loads" 0 "state +interrupted"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,391 @@
+// cmd_train.cpp — `digitlab train`: the epoch loop built on the engine's training step.
+//
+// Per epoch: a seeded shuffle of the training indices, batches gathered into one preallocated
+// buffer, optional augmentation into a second one, the learning rate from the schedule at the
+// fractional epoch, Trainer::step. At each epoch end: validation accuracy, the plateau schedule
+// fed with it, a summary line and a checkpoint (weights + optimizer state + training facts) at
+// --out. At the end: the accuracy on the 10,000-image test set, printed and stored in the file.
+//
+// Reproducibility: every random draw is seeded from --seed and the position in the run (epoch for
+// the shuffle; epoch and step for augmentation and dropout), so the same seed and the same
+// --threads give bit-identical tensors, and a run resumed from a checkpoint sees the same batches
+// as an uninterrupted one. The file's __metadata__ also holds the date and timings, so two files
+// of identical runs differ in those strings only, never in their tensors.
+//
+// Not here: the training step itself (engine/train.h) and file formats (engine/model_io.h).
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "engine/dataset.h"
+#include "engine/metrics.h"
+#include "engine/model.h"
+#include "engine/model_io.h"
+#include "engine/optimizer.h"
+#include "engine/spec.h"
+#include "engine/train.h"
+#include "progress.h"
+
+namespace digitlab {
+
+namespace {
+
+constexpr const char* kCommand = "train";
+constexpr const char* kDefaultPreset = "digitlab";
+
+// Set by the SIGINT handler, read by the loop after each step.
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_sigint(int) {
+  g_interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the program at once
+}
+
+const std::vector<OptionDef>& options() {
+  static const std::vector<OptionDef> kOptions = {
+      {"epochs", "N", "10", "number of epochs (in total, when resuming)"},
+      {"batch", "N", "64", "images per training step"},
+      {"optimizer", "NAME", "adam", "adam, sgd or rmsprop"},
+      {"lr", "X", "0.001", "learning rate"},
+      {"momentum", "X", "0.9", "momentum (sgd only)"},
+      {"weight-decay", "X", "0", "decoupled weight decay on weights (not biases, not BatchNorm)"},
+      {"schedule", "S", "constant", "learning-rate schedule: constant, step:E:G (x G every E epochs), cosine, plateau:F:P (x F after P epochs without better validation accuracy)"},
+      {"warmup", "E", "0", "linear learning-rate warm-up over the first E epochs"},
+      {"augment", nullptr, "on", "random rotation (+-10 deg), zoom (+-10%) and shift (+-10%) of training images"},
+      {"no-augment", nullptr, "", "train on the images as they are"},
+      {"seed", "N", "1", "seed of the initial weights, the shuffles, augmentation and dropout"},
+      {"data", "DIR", "$MNIST_DIR", "folder with the four MNIST files"},
+      {"validation", "N", "5000", "hold out the last N training images for validation (0: monitor the test set instead)"},
+      {"subset", "N", "all", "use only the first N training images (quick experiments)"},
+      {"threads", "N", "1", "worker threads (results are reproducible for a given thread count)"},
+      {"out", "FILE", "digitlab.safetensors", "model file, rewritten after every epoch"},
+      {"resume", "FILE", "", "continue from a checkpoint; options not given are taken from it"},
+      {"weights-only", nullptr, "", "write the final file without the optimizer state (a third of the size; cannot be resumed)"},
+  };
+  return kOptions;
+}
+
+const char* kUsage = "digitlab train [SPEC_OR_PRESET] [options]";
+const char* kSummary =
+    "Trains a network on MNIST. SPEC_OR_PRESET is a preset name (see `digitlab info --presets`) or an\n"
+    "architecture spec, quoted as one argument, e.g. \"c32k5 c32k5 p2 d.25 f256 d.5 f10\" (default: the\n"
+    "preset 'digitlab', the shipped model). Progress goes to stderr, one summary line per epoch to\n"
+    "stdout. Ctrl-C stops after the current step and leaves a checkpoint that --resume continues.";
+
+// Checkpoint metadata key for each option a resumed run takes from its checkpoint.
+const struct { const char* option; const char* key; } kResumable[] = {
+    {"epochs", "epochs_planned"}, {"batch", "batch"},     {"optimizer", "optimizer"},
+    {"lr", "lr"},                 {"momentum", "momentum"}, {"weight-decay", "weight_decay"},
+    {"schedule", "schedule"},     {"warmup", "warmup"},   {"seed", "seed"},
+    {"validation", "validation_images"}, {"subset", "subset"}, {"threads", "threads"},
+};
+
+// A PCG stream per (epoch, step, purpose), so that any step's random draws can be recreated.
+uint64_t stream_of(int epoch, int step, int purpose) {
+  return ((static_cast<uint64_t>(epoch) << 32) | static_cast<uint32_t>(step)) * 4u + static_cast<uint64_t>(purpose);
+}
+enum Purpose { kShuffle = 1, kAugment = 2, kDropout = 3 };
+
+std::string float_text(double v) { return format_float(v, "%.9g"); }
+
+}  // namespace
+
+int cmd_train(int argc, char** argv, int first) {
+  Args args;
+  if (!args.parse(kCommand, options(), argc, argv, first)) return usage_error(kCommand, args.error());
+  if (args.help()) {
+    print_help(stdout, kUsage, kSummary, options());
+    return kExitOk;
+  }
+  if (args.flag("augment") && args.flag("no-augment"))
+    return usage_error(kCommand, "--augment and --no-augment contradict each other; give one of them");
+
+  // ---- the model: new from a spec, or from a checkpoint ----
+  std::string spec_arg;
+  for (const std::string& p : args.positional()) spec_arg += (spec_arg.empty() ? "" : " ") + p;
+
+  dl::Model model;
+  dl::SafeTensorsFile resume_file;
+  const bool resuming = args.given("resume");
+  const std::string resume_path = args.text("resume");
+  int start_epoch = 0, start_step = 0;
+  double previous_seconds = 0;
+  std::string last_val_text, last_test_text;  // accuracies for the metadata ("" = not measured)
+  if (resuming) {
+    std::vector<uint8_t> bytes;
+    dl::Status s = dl::read_file_bytes(resume_path, dl::kMaxModelFileBytes, &bytes);
+    if (s) s = dl::parse_safetensors(bytes.data(), bytes.size(), &resume_file);
+    if (s) s = dl::model_from_safetensors(resume_file, &model);
+    if (!s) return runtime_error(kCommand, "cannot resume from '" + resume_path + "': " + s.message());
+    const auto& md = resume_file.metadata;
+    if (!md.count("epochs") || !md.count("optimizer_steps"))
+      return runtime_error(kCommand, "'" + resume_path + "' is a model without training state (no epochs or optimizer "
+                                     "state in its metadata), so training cannot resume from it");
+    if (!spec_arg.empty()) {
+      std::vector<dl::LayerSpec> layers;
+      std::string canonical;
+      dl::Status ps = dl::parse_spec(spec_arg, &layers, &canonical);
+      if (!ps) return usage_error(kCommand, "invalid architecture: " + ps.message());
+      if (canonical != model.spec())
+        return usage_error(kCommand, "the architecture '" + canonical + "' differs from the checkpoint's '" +
+                                         model.spec() + "'; leave it out when resuming");
+    }
+    for (const auto& r : kResumable) {
+      auto it = md.find(r.key);
+      if (it != md.end()) args.set_default(r.option, it->second);
+    }
+    auto aug = md.find("augment");
+    if (aug != md.end() && !args.flag("augment") && !args.flag("no-augment"))
+      args.set_default(aug->second == "no" ? "no-augment" : "augment", "1");
+    args.set_default("out", resume_path);
+    start_epoch = std::atoi(md.at("epochs").c_str());
+    auto st = md.find("epoch_steps");
+    if (st != md.end()) start_step = std::atoi(st->second.c_str());
+    auto secs = md.find("training_seconds");
+    if (secs != md.end()) previous_seconds = std::atof(secs->second.c_str());
+    auto va = md.find("validation_accuracy");
+    if (va != md.end()) last_val_text = va->second;
+  }
+
+  // ---- options ----
+  int epochs = 10, batch = 64, warmup = 0, validation = 5000, subset_n = -1, threads = 1;
+  uint64_t seed = 1;
+  dl::OptimizerConfig opt_cfg;
+  float lr = 1e-3f, momentum = opt_cfg.momentum, weight_decay = 0.0f;
+  args.get_int("epochs", 1, 100000, &epochs);
+  args.get_int("batch", 1, 65536, &batch);
+  args.get_float("lr", 1e-12, 100.0, &lr);
+  args.get_float("momentum", 0.0, 0.999999, &momentum);
+  args.get_float("weight-decay", 0.0, 1.0, &weight_decay);
+  args.get_int("warmup", 0, 100000, &warmup);
+  args.get_u64("seed", &seed);
+  args.get_int("validation", 0, 1000000, &validation);
+  args.get_int("subset", 1, 100000000, &subset_n);
+  args.get_int("threads", 1, 256, &threads);
+  if (!args.ok()) return usage_error(kCommand, args.error());
+  const std::string optimizer_text = args.text("optimizer", "adam");
+  dl::Status s = dl::parse_optimizer(optimizer_text, &opt_cfg.kind);
+  if (!s) return usage_error(kCommand, s.message());
+  if (args.given("momentum") && opt_cfg.kind != dl::OptimizerConfig::SGD)
+    return usage_error(kCommand, "--momentum applies to --optimizer sgd only");
+  opt_cfg.lr = lr;
+  opt_cfg.momentum = momentum;
+  opt_cfg.weight_decay = weight_decay;
+  const std::string schedule_text = args.text("schedule", "constant");
+  dl::ScheduleConfig sched_cfg;
+  s = dl::parse_schedule(schedule_text, &sched_cfg);
+  if (!s) return usage_error(kCommand, s.message());
+  sched_cfg.warmup_epochs = warmup;
+  const bool augment = !args.flag("no-augment");
+  const std::string out_path = args.text("out", "digitlab.safetensors");
+  if (out_path.empty()) return usage_error(kCommand, "--out needs a file name");
+  if (resuming && start_epoch >= epochs)
+    return usage_error(kCommand, "'" + resume_path + "' has already trained " + std::to_string(start_epoch) +
+                                     " epochs; ask for more with --epochs N (N > " + std::to_string(start_epoch) + ")");
+
+  if (!resuming) {
+    const std::string spec = spec_arg.empty() ? kDefaultPreset : spec_arg;
+    s = dl::Model::build(spec, seed, &model);
+    if (!s) return usage_error(kCommand, "invalid architecture: " + s.message());
+  }
+
+  // ---- data ----
+  std::string dir, error;
+  if (!data_dir(args, &dir, &error)) return usage_error(kCommand, error);
+  dl::Dataset all, train, val, test;
+  if (!load_split(kCommand, dir, "train", &all) || !load_split(kCommand, dir, "test", &test)) return kExitRuntime;
+  if (subset_n > 0) all = dl::subset(all, subset_n);
+  if (validation >= all.count)
+    return usage_error(kCommand, "--validation " + std::to_string(validation) + " leaves no training images out of " +
+                                     std::to_string(all.count) + "; choose a smaller --validation");
+  // The validation split is the last N images, the same for every seed (a fixed hold-out set).
+  dl::split_dataset(all, validation, /*shuffle_seed=*/0, &train, &val);
+  all = dl::Dataset();  // free the copy
+
+  // ---- training state ----
+  model.set_threads(threads);
+  dl::Trainer trainer(&model, opt_cfg, seed);
+  if (resuming) {
+    s = dl::load_optimizer_state(resume_file, model, &trainer.optimizer());
+    if (!s) return runtime_error(kCommand, "cannot resume from '" + resume_path + "': " + s.message());
+    resume_file = dl::SafeTensorsFile();
+  }
+  dl::LrSchedule schedule(sched_cfg, lr, epochs);
+  const dl::AugmentConfig aug_cfg;
+
+  const int n = train.count;
+  const int steps_per_epoch = (n + batch - 1) / batch;
+  if (start_step >= steps_per_epoch) { ++start_epoch; start_step = 0; }
+  std::vector<int> order(n);                                                 // (n) dataset index per position
+  std::vector<float> batch_images(static_cast<size_t>(batch) * dl::kImageSize);  // (batch, 784)
+  std::vector<float> aug_images(augment ? batch_images.size() : 0);          // (batch, 784)
+  std::vector<uint8_t> batch_labels(batch);                                  // (batch)
+
+  std::printf("training %s (%s parameters) on %s images, %s; %s lr %g%s, schedule %s%s, batch %d, augmentation %s, "
+              "seed %llu, %d thread%s\n",
+              model.spec().c_str(), with_commas(model.num_params()).c_str(), with_commas(n).c_str(),
+              validation > 0 ? ("validating on " + with_commas(val.count)).c_str()
+                             : "no validation split (the test set is monitored, not used for decisions)",
+              dl::optimizer_name(opt_cfg.kind), lr,
+              opt_cfg.kind == dl::OptimizerConfig::SGD ? format_float(momentum, " momentum %g").c_str() : "",
+              schedule_text.c_str(), warmup > 0 ? (" after " + std::to_string(warmup) + " warm-up epochs").c_str() : "",
+              batch, augment ? "on" : "off", static_cast<unsigned long long>(seed), threads, threads == 1 ? "" : "s");
+  if (resuming)
+    std::printf("resuming from %s after %d epochs%s\n", resume_path.c_str(), start_epoch,
+                start_step ? (" and " + std::to_string(start_step) + " steps").c_str() : "");
+  std::fflush(stdout);
+
+  // ---- checkpoints ----
+  double train_seconds = 0;  // time spent in training steps in this run
+  long images_trained = 0;   // in this run
+  int last_saved_epoch = resuming ? start_epoch : -1;
+  auto save = [&](int epochs_done, int epoch_steps, const char* state, bool with_optimizer) {
+    std::map<std::string, std::string> md;
+    md["epochs"] = std::to_string(epochs_done);
+    md["epoch_steps"] = std::to_string(epoch_steps);
+    md["epochs_planned"] = std::to_string(epochs);
+    md["state"] = state;
+    md["seed"] = std::to_string(seed);
+    md["optimizer"] = dl::optimizer_name(opt_cfg.kind);
+    md["lr"] = float_text(lr);
+    if (opt_cfg.kind == dl::OptimizerConfig::SGD) md["momentum"] = float_text(momentum);
+    md["weight_decay"] = float_text(weight_decay);
+    md["schedule"] = schedule_text;
+    md["warmup"] = std::to_string(warmup);
+    md["augment"] = augment ? "yes" : "no";
+    md["batch"] = std::to_string(batch);
+    md["train_images"] = std::to_string(n);
+    md["validation_images"] = std::to_string(validation);
+    if (subset_n > 0) md["subset"] = std::to_string(subset_n);
+    md["threads"] = std::to_string(threads);
+    if (!last_val_text.empty()) md["validation_accuracy"] = last_val_text;
+    if (!last_test_text.empty()) md["test_accuracy"] = last_test_text;
+    // Wall-clock facts: they differ between identical runs (the tensors do not).
+    md["date"] = utc_date();
+    md["training_seconds"] = format_float(previous_seconds + train_seconds, "%.1f");
+    md["images_per_second"] = format_float(train_seconds > 0 ? images_trained / train_seconds : 0, "%.0f");
+    md["command"] = args.command_line();
+    if (!with_optimizer) {
+      md.erase("epoch_steps");
+      return dl::save_model_file(out_path, model, md, nullptr);
+    }
+    return dl::save_model_file(out_path, model, md, &trainer.optimizer());
+  };
+
+  std::signal(SIGINT, on_sigint);
+  Progress progress(stderr);
+
+  for (int epoch = start_epoch; epoch < epochs; ++epoch) {
+    for (int i = 0; i < n; ++i) order[i] = i;
+    dl::Rng shuffle_rng(seed, stream_of(epoch, 0, kShuffle));
+    shuffle_rng.shuffle(order.begin(), order.end());
+
+    const int first_step = epoch == start_epoch ? start_step : 0;
+    progress.begin_epoch(epoch + 1, epochs, steps_per_epoch);
+    double epoch_seconds = 0, loss_sum = 0;
+    long seen = 0, correct = 0;
+    for (int step = first_step; step < steps_per_epoch; ++step) {
+      const double t0 = now_seconds();
+      const int b0 = step * batch;
+      const int B = std::min(batch, n - b0);
+      for (int j = 0; j < B; ++j) {
+        const int idx = order[b0 + j];
+        std::memcpy(batch_images.data() + static_cast<size_t>(j) * dl::kImageSize, train.image(idx),
+                    sizeof(float) * dl::kImageSize);
+        batch_labels[j] = train.labels[idx];
+      }
+      const float* input = batch_images.data();
+      if (augment) {
+        dl::Rng aug_rng(seed, stream_of(epoch, step, kAugment));
+        dl::augment_batch(batch_images.data(), aug_images.data(), B, aug_cfg, aug_rng);
+        input = aug_images.data();
+      }
+      trainer.rng().reseed(seed, stream_of(epoch, step, kDropout));
+      const float step_lr = schedule.lr(epoch + static_cast<float>(step) / steps_per_epoch);
+      const dl::StepResult r = trainer.step(input, batch_labels.data(), B, step_lr);
+      if (!r.finite) {
+        progress.clear();
+        const char* what = std::isnan(r.loss) ? "loss is NaN" : std::isinf(r.loss) ? "loss is infinite" : "a gradient is not finite";
+        std::string where = last_saved_epoch >= 0
+                                ? "; the last good checkpoint (" + std::to_string(last_saved_epoch) + " epochs) is " + out_path
+                                : "; no checkpoint was written";
+        return runtime_error(kCommand, "training diverged at epoch " + std::to_string(epoch + 1) + " step " +
+                                           std::to_string(step + 1) + " (" + what +
+                                           "): lower the learning rate, e.g. --lr " + format_float(step_lr / 10, "%g") + where);
+      }
+      const double dt = now_seconds() - t0;
+      epoch_seconds += dt;
+      train_seconds += dt;
+      images_trained += B;
+      seen += B;
+      correct += r.correct;
+      loss_sum += static_cast<double>(r.loss) * B;
+      progress.update(step + 1, seen, epoch_seconds, loss_sum / seen, static_cast<double>(correct) / seen);
+
+      if (g_interrupted) {
+        progress.clear();
+        const bool epoch_done = step + 1 == steps_per_epoch;
+        s = save(epoch_done ? epoch + 1 : epoch, epoch_done ? 0 : step + 1, "interrupted", true);
+        if (!s) return runtime_error(kCommand, "interrupted, and the checkpoint could not be written: " + s.message());
+        std::fprintf(stderr, "digitlab train: interrupted at epoch %d step %d/%d; checkpoint written to %s "
+                             "(continue with: digitlab train --resume %s)\n",
+                     epoch + 1, step + 1, steps_per_epoch, out_path.c_str(), shell_quote(out_path).c_str());
+        return kExitInterrupted;
+      }
+    }
+    progress.clear();
+
+    // ---- epoch end: validation, schedule, summary, checkpoint ----
+    const float lr_now = schedule.lr(static_cast<float>(epoch) + 0.999f);
+    const double train_acc = seen ? static_cast<double>(correct) / seen : 0;
+    std::string monitor;
+    float decision_acc = static_cast<float>(train_acc);
+    if (validation > 0) {
+      const dl::Evaluation ev = dl::evaluate(model, val);
+      last_val_text = float_text(ev.accuracy());
+      decision_acc = ev.accuracy();
+      monitor = "validation " + percent_text(ev.accuracy()) + " (" + std::to_string(ev.correct) + "/" +
+                std::to_string(ev.count) + ")";
+    } else {
+      const dl::Evaluation ev = dl::evaluate(model, test);
+      last_test_text = float_text(ev.accuracy());
+      monitor = "test " + percent_text(ev.accuracy()) + " (" + std::to_string(ev.correct) + "/" +
+                std::to_string(ev.count) + ", monitor only, not used for decisions)";
+    }
+    const bool dropped = sched_cfg.kind == dl::ScheduleConfig::Plateau && schedule.on_epoch_end(decision_acc);
+    std::printf("epoch %d/%d: loss %.4f, train %s, %s, lr %.3g, %.1f s, %.0f img/s%s\n", epoch + 1, epochs,
+                seen ? loss_sum / seen : 0.0, percent_text(train_acc).c_str(), monitor.c_str(), lr_now, epoch_seconds,
+                epoch_seconds > 0 ? seen / epoch_seconds : 0.0,
+                dropped ? format_float(sched_cfg.factor, " (plateau: learning rate x %g from now on)").c_str() : "");
+    std::fflush(stdout);
+    const bool last = epoch + 1 == epochs;
+    s = save(epoch + 1, 0, last ? "complete" : "in progress", true);
+    if (!s) return runtime_error(kCommand, s.message());
+    last_saved_epoch = epoch + 1;
+    if (g_interrupted) {
+      std::fprintf(stderr, "digitlab train: interrupted after epoch %d; checkpoint written to %s "
+                           "(continue with: digitlab train --resume %s)\n",
+                   epoch + 1, out_path.c_str(), shell_quote(out_path).c_str());
+      return kExitInterrupted;
+    }
+  }
+  std::signal(SIGINT, SIG_DFL);
+
+  // ---- the final test accuracy ----
+  const dl::Evaluation ev = dl::evaluate(model, test);
+  last_test_text = float_text(ev.accuracy());
+  std::printf("test accuracy %s (%d/%d)\n", percent_text(ev.accuracy()).c_str(), ev.correct, ev.count);
+  s = save(epochs, 0, "complete", !args.flag("weights-only"));
+  if (!s) return runtime_error(kCommand, s.message());
+  std::printf("model written to %s (%s of training, %.0f img/s)\n", out_path.c_str(),
+              duration_text(previous_seconds + train_seconds).c_str(),
+              train_seconds > 0 ? images_trained / train_seconds : 0.0);
+  return kExitOk;
+}
+
+}  // namespace digitlab
