@@ -251,6 +251,7 @@ std::vector<uint8_t> serialize_safetensors(const SafeTensorsFile& file) {
       count *= static_cast<size_t>(d);
     }
     assert(count == t.data.size() && "a tensor's data size differs from the product of its shape");
+    (void)count;
     if (h.size() > 1) h += ",";
     h += quote(kv.first) + ":{\"dtype\":\"F32\",\"shape\":[";
     for (size_t i = 0; i < t.shape.size(); ++i) h += (i ? "," : "") + std::to_string(t.shape[i]);
@@ -287,8 +288,7 @@ std::vector<uint8_t> save_model_bytes(const Model& model, const std::map<std::st
   for (const TensorInfo& t : model.buffer_tensors())
     put_tensor(&file, t.name, t.shape, model.buffers().data() + t.offset, t.count);
   if (opt) {
-    // Optimizer exposes its moment blocks through non-const accessors only; they are only read here.
-    Optimizer& o = const_cast<Optimizer&>(*opt);
+    const Optimizer& o = *opt;
     const struct { const char* tag; const std::vector<float>& block; } blocks[] = {{"m", o.m()}, {"v", o.v()}};
     for (const auto& b : blocks) {
       if (b.block.empty()) continue;

@@ -36,6 +36,8 @@ class Optimizer {
   // v: Adam second moment / RMSprop mean square). Saved in checkpoints.
   std::vector<float>& m() { return m_; }
   std::vector<float>& v() { return v_; }
+  const std::vector<float>& m() const { return m_; }
+  const std::vector<float>& v() const { return v_; }
   void set_steps(int64_t t) { t_ = t; }
 
  private:

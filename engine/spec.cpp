@@ -37,10 +37,16 @@ bool read_int(const std::string& s, size_t& i, int* v) {
   return true;
 }
 
+// Shortest text that reads back as the same float (9 significant digits always do), e.g. ".25".
 std::string fmt_rate(float r) {
-  std::ostringstream o;
-  o << r;
-  std::string s = o.str();
+  std::string s;
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::ostringstream o;
+    o.precision(digits);
+    o << r;
+    s = o.str();
+    if (std::strtof(s.c_str(), nullptr) == r) break;
+  }
   if (s.size() > 1 && s[0] == '0' && s[1] == '.') s = s.substr(1);
   return s;
 }

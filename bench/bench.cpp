@@ -1,0 +1,150 @@
+// bench.cpp — DigitLab's side of the peer benchmarks, on exactly the peers' definitions
+// (see bench/README.md): batch-64 Adam training throughput, batch-1 inference latency (median),
+// batch-256 inference throughput. Prints one JSON object per line:
+//   {"peer": "digitlab-native", "arch": "r1", "metric": "train_throughput", "value": ..., "unit": "images/s", "threads": 1}
+// The same source runs natively and as WebAssembly under Node (peer "digitlab-wasm-simd").
+// Timings are medians of several repetitions; compare only figures from the same run.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dataset.h"
+#include "model.h"
+#include "model_io.h"
+#include "train.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+struct Options {
+  std::string peer;
+  std::vector<std::string> archs = {"r1", "r2", "digitlab"};
+  std::vector<int> threads = {1};
+  std::string model_file;  // the shipped model, for arch "digitlab" inference
+  int repeats = 3;
+  bool quick = false;
+};
+
+void emit(const Options& o, const std::string& arch, const char* metric, double value, const char* unit, int threads) {
+  std::printf("{\"peer\": \"%s\", \"arch\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"threads\": %d}\n",
+              o.peer.c_str(), arch.c_str(), metric, value, unit, threads);
+  std::fflush(stdout);
+}
+
+const char* spec_of(const std::string& arch) {
+  if (arch == "r1") return "R1";
+  if (arch == "r2") return "R2";
+  return "digitlab";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+#ifdef __EMSCRIPTEN__
+  o.peer = "digitlab-wasm-simd";
+#else
+  o.peer = "digitlab-native";
+#endif
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--arch") {
+      o.archs.clear();
+      std::string s = next();
+      for (size_t p = 0; p <= s.size();) { size_t q = s.find(',', p); if (q == std::string::npos) q = s.size(); o.archs.push_back(s.substr(p, q - p)); p = q + 1; }
+    } else if (a == "--threads") {
+      o.threads.clear();
+      std::string s = next();
+      for (size_t p = 0; p <= s.size();) { size_t q = s.find(',', p); if (q == std::string::npos) q = s.size(); o.threads.push_back(std::atoi(s.substr(p, q - p).c_str())); p = q + 1; }
+    } else if (a == "--model") o.model_file = next();
+    else if (a == "--peer") o.peer = next();
+    else if (a == "--repeats") o.repeats = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--quick") o.quick = true;
+    else { std::fprintf(stderr, "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--repeats N] [--quick]\n"); return 2; }
+  }
+
+  // 16 real MNIST batches of 64 when MNIST_DIR is set (as the peers do), random images otherwise.
+  std::vector<float> images(16 * 64 * dl::kImageSize);
+  std::vector<uint8_t> labels(16 * 64);
+  std::vector<float> test256(256 * dl::kImageSize);
+  const char* dir = std::getenv("MNIST_DIR");
+  dl::Dataset train, test;
+  if (dir && dl::load_mnist(dir, "train", &train).ok() && dl::load_mnist(dir, "test", &test).ok()) {
+    std::copy(train.images.begin(), train.images.begin() + images.size(), images.begin());
+    std::copy(train.labels.begin(), train.labels.begin() + labels.size(), labels.begin());
+    std::copy(test.images.begin(), test.images.begin() + test256.size(), test256.begin());
+  } else {
+    std::fprintf(stderr, "# MNIST_DIR not set or unreadable: timing random images\n");
+    dl::Rng rng(1);
+    for (auto& v : images) v = rng.uniform();
+    for (auto& v : labels) v = static_cast<uint8_t>(rng.below(10));
+    for (auto& v : test256) v = rng.uniform();
+  }
+
+  for (const std::string& arch : o.archs) {
+    for (int threads : o.threads) {
+      dl::Model model;
+      dl::Status st = arch == "digitlab" && !o.model_file.empty() ? dl::load_model_file(o.model_file, &model)
+                                                                   : dl::Model::build(spec_of(arch), 1, &model);
+      if (!st) { std::fprintf(stderr, "bench: %s\n", st.message().c_str()); return 1; }
+      model.set_threads(threads);
+
+      // Training throughput: Adam lr 1e-3, batch 64, dropout on.
+      {
+        dl::Model m;
+        dl::Model::build(model.spec(), 1, &m);
+        m.set_threads(threads);
+        dl::Trainer trainer(&m, dl::OptimizerConfig{}, 1);
+        const int warm = 3, steps = o.quick ? 4 : (arch == "r1" ? 60 : 12);
+        std::vector<double> rates;
+        int b = 0;
+        for (int i = 0; i < warm; ++i, b = (b + 1) % 16) trainer.step(&images[b * 64 * dl::kImageSize], &labels[b * 64], 64, 1e-3f);
+        for (int r = 0; r < o.repeats; ++r) {
+          auto t0 = Clock::now();
+          for (int i = 0; i < steps; ++i, b = (b + 1) % 16) trainer.step(&images[b * 64 * dl::kImageSize], &labels[b * 64], 64, 1e-3f);
+          rates.push_back(steps * 64 / seconds_since(t0));
+        }
+        emit(o, arch, "train_throughput", median(rates), "images/s", threads);
+      }
+      // Batch-1 latency: one test image, eval mode; each call timed on its own.
+      {
+        const int calls = o.quick ? 50 : 300;
+        std::vector<double> us;
+        for (int i = 0; i < 20; ++i) model.forward(test256.data(), 1);
+        for (int i = 0; i < calls; ++i) {
+          auto t0 = Clock::now();
+          const float* z = model.forward(test256.data(), 1);
+          volatile float sink = z[0];
+          (void)sink;
+          us.push_back(seconds_since(t0) * 1e6);
+        }
+        emit(o, arch, "infer_b1_latency_median", median(us), "us", threads);
+      }
+      // Batch-256 throughput: the first 256 test images as one batch.
+      {
+        const int runs = o.quick ? 2 : 5;
+        model.forward(test256.data(), 256);
+        std::vector<double> rates;
+        for (int r = 0; r < o.repeats; ++r) {
+          auto t0 = Clock::now();
+          for (int i = 0; i < runs; ++i) model.forward(test256.data(), 256);
+          rates.push_back(runs * 256 / seconds_since(t0));
+        }
+        emit(o, arch, "infer_b256_throughput", median(rates), "images/s", threads);
+      }
+    }
+  }
+  return 0;
+}
