@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # cli_test.sh — end-to-end tests of the `digitlab` command line: exit codes and messages for bad
 # arguments and bad files, `info` figures, and (when MNIST_DIR names the MNIST folder) a tiny
-# training run whose file `eval` and `predict` accept, reproducibility by seed, resuming, Ctrl-C
-# and divergence.
+# training run whose file `eval` and `predict` accept, reproducibility by seed, resuming, Ctrl-C,
+# divergence, and a small `sweep` with its CSV table and PNG chart.
 #
 #   tests/cli/cli_test.sh [path/to/digitlab]    (default: build/native/bin/digitlab)
 #
@@ -65,6 +65,12 @@ run train "c32k5 zz9 f10";              expect "bad spec token is named" 2 "zz9"
 run train "c32k5 p2 f12";               expect "spec must end in f10" 2 "f12"
 run info;                               expect "info without argument" 2 "give a spec"
 run predict;                            expect "predict without arguments" 2 "model file"
+run sweep --help;                       expect "sweep --help" 0 "--presets A,B,\.\.\. +.*\(default softmax,mlp,conv1,R1,conv3,R2\)"
+run sweep --presets softmax,R9;         expect "sweep with an unknown preset" 2 "unknown preset 'R9' in --presets \(presets: softmax, mlp, "
+run sweep --presets softmax,,R1;        expect "sweep with an empty preset name" 2 "empty name"
+run sweep --presets R1,R1;              expect "sweep with a preset twice" 2 "'R1' is listed twice"
+run sweep R1;                           expect "sweep takes presets by option" 2 "unexpected argument 'R1'; name the presets with --presets"
+run sweep --schedule plateau:0.5:3;     expect "sweep refuses the plateau schedule" 2 "plateau needs a validation split"
 
 # ---- data and files (exit 1, or 2 when nothing was given) ---------------------------------------
 out="$(env -u MNIST_DIR "$bin" train R1 --epochs 1 2>&1)"; code=$?
@@ -94,7 +100,7 @@ run info --presets;                     expect "info --presets" 0 "R2 .*c32k5"
 
 # ---- with MNIST ------------------------------------------------------------------------------------
 if [ -z "${MNIST_DIR:-}" ] || [ ! -d "${MNIST_DIR:-}" ]; then
-  echo "skip  training, eval and predict checks (MNIST_DIR is not set)"
+  echo "skip  training, eval, predict and sweep checks (MNIST_DIR is not set)"
 else
   model="$tmp/tiny.safetensors"
   # Without augmentation and with small, fast steps, 47 steps of R1 reach about 80%.
@@ -166,6 +172,52 @@ else
   fi
   run train --resume "$tmp/resumed.safetensors" --epochs 2
   expect "resume of a finished run asks for more epochs" 2 "already trained 2 epochs"
+
+  # Sweep: two presets on 1,000 images for one epoch (small, fast steps, as for the tiny run above).
+  sweep_out="$tmp/sweep"
+  run sweep --presets softmax,R1 --epochs 1 --subset 1000 --batch 32 --lr 0.003 \
+      --csv "$tmp/sweep.csv" --plot "$tmp/sweep.png" --out-dir "$sweep_out"
+  expect "sweep prints a line per preset and epoch" 0 "^R1 epoch 1/1: loss [0-9.]+, train [0-9.]+%, test [0-9.]+%"
+  expect "sweep prints the table" 0 "^R1 +c8k5 p2 c16k5 p2 f10 +2 +11,274 +1,602,496 +[0-9.]+ +[0-9]+ +[0-9.]+%$"
+  if [ -f "$tmp/sweep.csv" ] && [ "$(wc -l < "$tmp/sweep.csv")" -eq 3 ] &&
+     head -n 1 "$tmp/sweep.csv" | grep -qx "preset,spec,hidden_layers,parameters,flops_per_image,train_seconds,images_per_second,test_accuracy,acc_epoch1"; then
+    pass "sweep CSV has a header and one row per preset"
+  else
+    fail "sweep CSV has a header and one row per preset" "$(cat "$tmp/sweep.csv" 2>/dev/null)"
+  fi
+  # Each row: the preset in order, its hidden layers and parameters, a test accuracy above 50% equal
+  # to the last epoch's.
+  bad_rows=$(awk -F, 'NR == 2 && !($1 == "softmax" && $2 == "f10" && $3 == 0 && $4 == 7850) { print "row 1: " $0 }
+                      NR == 3 && !($1 == "R1" && $3 == 2 && $4 == 11274 && $5 == 1602496) { print "row 2: " $0 }
+                      NR > 1 && !($8 > 50 && $8 <= 100 && $8 == $9) { print "accuracy: " $0 }' "$tmp/sweep.csv" 2>&1)
+  if [ -f "$tmp/sweep.csv" ] && [ -z "$bad_rows" ]; then pass "sweep CSV rows: presets, sizes, accuracies > 50%"; else fail "sweep CSV rows" "$bad_rows"; fi
+  # The saved R1 model scores on the test set exactly what the CSV says.
+  run eval "$sweep_out/R1.safetensors" --mistakes 0
+  csv_acc=$(awk -F, '$1 == "R1" { print $8 }' "$tmp/sweep.csv")
+  expect "sweep --out-dir model scores the CSV's accuracy" 0 "test accuracy ${csv_acc:-none}% "
+  # The chart: a PNG of 900x560 (IHDR width and height, big-endian) that stb can read back.
+  png_head=$(od -An -t x1 -N 24 "$tmp/sweep.png" 2>/dev/null | tr -d ' \n')
+  if [ "${png_head:0:16}" = "89504e470d0a1a0a" ] && [ "${png_head:32:16}" = "0000038400000230" ]; then
+    pass "sweep writes a 900x560 PNG"
+  else
+    fail "sweep writes a 900x560 PNG" "header: $png_head"
+  fi
+  run predict "$sweep_out/R1.safetensors" "$tmp/sweep.png"
+  expect "the sweep chart decodes with stb" 0 "sweep.png: [0-9] \("
+  # Ctrl-C during the second preset: exit 130, the first preset's row is kept.
+  "$bin" sweep --presets softmax,R1 --subset 20000 --epochs 2 --csv "$tmp/int.csv" --plot "$tmp/int.png" \
+      > "$tmp/sweep_int.out" 2> "$tmp/sweep_int.err" &
+  pid=$!
+  for _ in $(seq 1 600); do grep -q "^R1 epoch 1/2" "$tmp/sweep_int.err" 2>/dev/null && break; sleep 0.1; done
+  kill -INT "$pid"
+  wait "$pid"; code=$?
+  out="$(cat "$tmp/sweep_int.err")"
+  expect "Ctrl-C stops a sweep, keeping finished presets" 130 "interrupted in R1 epoch 1; 1 finished preset written to .*int.csv"
+  if [ "$(cut -d, -f1 "$tmp/int.csv" 2>/dev/null | tr '\n' ' ')" = "preset softmax " ]; then
+    pass "the interrupted sweep's CSV holds the finished preset"
+  else
+    fail "the interrupted sweep's CSV holds the finished preset" "$(cat "$tmp/int.csv" 2>/dev/null)"
+  fi
 
   # Divergence: huge SGD steps on a deep MLP overflow the logits within a few steps.
   run train "f512 f512 f512 f10" --subset 1100 --validation 100 --epochs 1 --optimizer sgd --lr 100 --no-augment \

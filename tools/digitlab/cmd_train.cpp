@@ -1,22 +1,17 @@
-// cmd_train.cpp — `digitlab train`: the epoch loop built on the engine's training step.
+// cmd_train.cpp — `digitlab train`: trains one network, epoch by epoch, with checkpoints.
 //
-// Per epoch: a seeded shuffle of the training indices, batches gathered into one preallocated
-// buffer, optional augmentation into a second one, the learning rate from the schedule at the
-// fractional epoch, Trainer::step. At each epoch end: validation accuracy, the plateau schedule
-// fed with it, a summary line and a checkpoint (weights + optimizer state + training facts) at
-// --out. At the end: the accuracy on the 10,000-image test set, printed and stored in the file.
+// Each epoch runs through EpochLoop (training_loop.h: shuffle, batches, augmentation, learning
+// rate, Trainer::step). At each epoch end: validation accuracy, the plateau schedule fed with it, a
+// summary line and a checkpoint (weights + optimizer state + training facts) at --out. At the end:
+// the accuracy on the 10,000-image test set, printed and stored in the file.
 //
-// Reproducibility: every random draw is seeded from --seed and the position in the run (epoch for
-// the shuffle; epoch and step for augmentation and dropout), so the same seed and the same
-// --threads give bit-identical tensors, and a run resumed from a checkpoint sees the same batches
-// as an uninterrupted one. The file's __metadata__ also holds the date and timings, so two files
-// of identical runs differ in those strings only, never in their tensors.
+// Reproducibility: the same seed and the same --threads give bit-identical tensors, and a run
+// resumed from a checkpoint sees the same batches as an uninterrupted one (training_loop.h). The
+// file's __metadata__ also holds the date and timings, so two files of identical runs differ in
+// those strings only, never in their tensors.
 //
 // Not here: the training step itself (engine/train.h) and file formats (engine/model_io.h).
-#include <algorithm>
-#include <cmath>
-#include <csignal>
-#include <cstring>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +25,7 @@
 #include "engine/spec.h"
 #include "engine/train.h"
 #include "progress.h"
+#include "training_loop.h"
 
 namespace digitlab {
 
@@ -37,14 +33,6 @@ namespace {
 
 constexpr const char* kCommand = "train";
 constexpr const char* kDefaultPreset = "digitlab";
-
-// Set by the SIGINT handler, read by the loop after each step.
-volatile std::sig_atomic_t g_interrupted = 0;
-
-extern "C" void on_sigint(int) {
-  g_interrupted = 1;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the program at once
-}
 
 const std::vector<OptionDef>& options() {
   static const std::vector<OptionDef> kOptions = {
@@ -84,12 +72,6 @@ const struct { const char* option; const char* key; } kResumable[] = {
     {"schedule", "schedule"},     {"warmup", "warmup"},   {"seed", "seed"},
     {"validation", "validation_images"}, {"subset", "subset"}, {"threads", "threads"},
 };
-
-// A PCG stream per (epoch, step, purpose), so that any step's random draws can be recreated.
-uint64_t stream_of(int epoch, int step, int purpose) {
-  return ((static_cast<uint64_t>(epoch) << 32) | static_cast<uint32_t>(step)) * 4u + static_cast<uint64_t>(purpose);
-}
-enum Purpose { kShuffle = 1, kAugment = 2, kDropout = 3 };
 
 std::string float_text(double v) { return format_float(v, "%.9g"); }
 
@@ -216,15 +198,16 @@ int cmd_train(int argc, char** argv, int first) {
     resume_file = dl::SafeTensorsFile();
   }
   dl::LrSchedule schedule(sched_cfg, lr, epochs);
-  const dl::AugmentConfig aug_cfg;
+  LoopSettings loop_settings;
+  loop_settings.epochs = epochs;
+  loop_settings.batch = batch;
+  loop_settings.seed = seed;
+  loop_settings.augment = augment;
+  EpochLoop loop(&trainer, &train, &schedule, loop_settings);
 
-  const int n = train.count;
-  const int steps_per_epoch = (n + batch - 1) / batch;
+  const int n = loop.images();
+  const int steps_per_epoch = loop.steps_per_epoch();
   if (start_step >= steps_per_epoch) { ++start_epoch; start_step = 0; }
-  std::vector<int> order(n);                                                 // (n) dataset index per position
-  std::vector<float> batch_images(static_cast<size_t>(batch) * dl::kImageSize);  // (batch, 784)
-  std::vector<float> aug_images(augment ? batch_images.size() : 0);          // (batch, 784)
-  std::vector<uint8_t> batch_labels(batch);                                  // (batch)
 
   std::printf("training %s (%s parameters) on %s images, %s; %s lr %g%s, schedule %s%s, batch %d, augmentation %s, "
               "seed %llu, %d thread%s\n",
@@ -277,68 +260,34 @@ int cmd_train(int argc, char** argv, int first) {
     return dl::save_model_file(out_path, model, md, &trainer.optimizer());
   };
 
-  std::signal(SIGINT, on_sigint);
+  install_sigint();
   Progress progress(stderr);
 
   for (int epoch = start_epoch; epoch < epochs; ++epoch) {
-    for (int i = 0; i < n; ++i) order[i] = i;
-    dl::Rng shuffle_rng(seed, stream_of(epoch, 0, kShuffle));
-    shuffle_rng.shuffle(order.begin(), order.end());
-
     const int first_step = epoch == start_epoch ? start_step : 0;
-    progress.begin_epoch(epoch + 1, epochs, steps_per_epoch);
-    double epoch_seconds = 0, loss_sum = 0;
-    long seen = 0, correct = 0;
-    for (int step = first_step; step < steps_per_epoch; ++step) {
-      const double t0 = now_seconds();
-      const int b0 = step * batch;
-      const int B = std::min(batch, n - b0);
-      for (int j = 0; j < B; ++j) {
-        const int idx = order[b0 + j];
-        std::memcpy(batch_images.data() + static_cast<size_t>(j) * dl::kImageSize, train.image(idx),
-                    sizeof(float) * dl::kImageSize);
-        batch_labels[j] = train.labels[idx];
-      }
-      const float* input = batch_images.data();
-      if (augment) {
-        dl::Rng aug_rng(seed, stream_of(epoch, step, kAugment));
-        dl::augment_batch(batch_images.data(), aug_images.data(), B, aug_cfg, aug_rng);
-        input = aug_images.data();
-      }
-      trainer.rng().reseed(seed, stream_of(epoch, step, kDropout));
-      const float step_lr = schedule.lr(epoch + static_cast<float>(step) / steps_per_epoch);
-      const dl::StepResult r = trainer.step(input, batch_labels.data(), B, step_lr);
-      if (!r.finite) {
-        progress.clear();
-        const char* what = std::isnan(r.loss) ? "loss is NaN" : std::isinf(r.loss) ? "loss is infinite" : "a gradient is not finite";
-        std::string where = last_saved_epoch >= 0
-                                ? "; the last good checkpoint (" + std::to_string(last_saved_epoch) + " epochs) is " + out_path
-                                : "; no checkpoint was written";
-        return runtime_error(kCommand, "training diverged at epoch " + std::to_string(epoch + 1) + " step " +
-                                           std::to_string(step + 1) + " (" + what +
-                                           "): lower the learning rate, e.g. --lr " + format_float(step_lr / 10, "%g") + where);
-      }
-      const double dt = now_seconds() - t0;
-      epoch_seconds += dt;
-      train_seconds += dt;
-      images_trained += B;
-      seen += B;
-      correct += r.correct;
-      loss_sum += static_cast<double>(r.loss) * B;
-      progress.update(step + 1, seen, epoch_seconds, loss_sum / seen, static_cast<double>(correct) / seen);
-
-      if (g_interrupted) {
-        progress.clear();
-        const bool epoch_done = step + 1 == steps_per_epoch;
-        s = save(epoch_done ? epoch + 1 : epoch, epoch_done ? 0 : step + 1, "interrupted", true);
-        if (!s) return runtime_error(kCommand, "interrupted, and the checkpoint could not be written: " + s.message());
-        std::fprintf(stderr, "digitlab train: interrupted at epoch %d step %d/%d; checkpoint written to %s "
-                             "(continue with: digitlab train --resume %s)\n",
-                     epoch + 1, step + 1, steps_per_epoch, out_path.c_str(), shell_quote(out_path).c_str());
-        return kExitInterrupted;
-      }
+    const EpochResult r = loop.run(epoch, first_step, &progress);
+    train_seconds += r.seconds;
+    images_trained += r.seen;
+    if (r.end == EpochResult::Diverged) {
+      std::string where = last_saved_epoch >= 0
+                              ? "; the last good checkpoint (" + std::to_string(last_saved_epoch) + " epochs) is " + out_path
+                              : "; no checkpoint was written";
+      return runtime_error(kCommand, "training diverged at epoch " + std::to_string(epoch + 1) + " step " +
+                                         std::to_string(r.diverged_step + 1) + " (" + divergence_cause(r.diverged_loss) +
+                                         "): lower the learning rate, e.g. --lr " +
+                                         format_float(r.diverged_lr / 10, "%g") + where);
     }
-    progress.clear();
+    if (r.end == EpochResult::Interrupted) {
+      const bool epoch_done = r.next_step == steps_per_epoch;
+      s = save(epoch_done ? epoch + 1 : epoch, epoch_done ? 0 : r.next_step, "interrupted", true);
+      if (!s) return runtime_error(kCommand, "interrupted, and the checkpoint could not be written: " + s.message());
+      std::fprintf(stderr, "digitlab train: interrupted at epoch %d step %d/%d; checkpoint written to %s "
+                           "(continue with: digitlab train --resume %s)\n",
+                   epoch + 1, r.next_step, steps_per_epoch, out_path.c_str(), shell_quote(out_path).c_str());
+      return kExitInterrupted;
+    }
+    const long seen = r.seen, correct = r.correct;
+    const double loss_sum = r.loss_sum, epoch_seconds = r.seconds;
 
     // ---- epoch end: validation, schedule, summary, checkpoint ----
     const float lr_now = schedule.lr(static_cast<float>(epoch) + 0.999f);
@@ -367,14 +316,14 @@ int cmd_train(int argc, char** argv, int first) {
     s = save(epoch + 1, 0, last ? "complete" : "in progress", true);
     if (!s) return runtime_error(kCommand, s.message());
     last_saved_epoch = epoch + 1;
-    if (g_interrupted) {
+    if (interrupted()) {
       std::fprintf(stderr, "digitlab train: interrupted after epoch %d; checkpoint written to %s "
                            "(continue with: digitlab train --resume %s)\n",
                    epoch + 1, out_path.c_str(), shell_quote(out_path).c_str());
       return kExitInterrupted;
     }
   }
-  std::signal(SIGINT, SIG_DFL);
+  restore_sigint();
 
   // ---- the final test accuracy ----
   const dl::Evaluation ev = dl::evaluate(model, test);

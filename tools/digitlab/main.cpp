@@ -19,6 +19,7 @@ const Command kCommands[] = {
     {"eval", digitlab::cmd_eval, "accuracy, per-class table, confusion matrix and worst mistakes on the test set"},
     {"predict", digitlab::cmd_predict, "recognise digits in image files (PNG, PGM, JPG, ...)"},
     {"info", digitlab::cmd_info, "layers, output shapes, parameters and FLOPs of a spec, preset or model file"},
+    {"sweep", digitlab::cmd_sweep, "train several presets with the same budget: table (CSV) and accuracy curves (PNG)"},
 };
 
 void print_usage(FILE* f) {
@@ -33,6 +34,7 @@ void print_usage(FILE* f) {
                "  digitlab info digitlab                      the shipped architecture\n"
                "  digitlab eval digitlab.safetensors --grid mistakes.png\n"
                "  digitlab predict digitlab.safetensors my_digit.png\n"
+               "  digitlab sweep --epochs 2 --threads 2       hidden layers vs accuracy: sweep.csv, sweep.png\n"
                "\nexit codes: 0 ok, 1 runtime error (bad file, missing data, diverged), 2 usage error, 130 interrupted\n");
 }
 
@@ -53,7 +55,7 @@ int main(int argc, char** argv) {
           return c.run(3, args, 2);
         }
       }
-      std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info)\n", argv[2]);
+      std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep)\n", argv[2]);
       return digitlab::kExitUsage;
     }
     print_usage(stdout);
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
   }
   for (const Command& c : kCommands)
     if (cmd == c.name) return c.run(argc, argv, 2);
-  std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info; see digitlab help)\n",
+  std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep; see digitlab help)\n",
                cmd.c_str());
   return digitlab::kExitUsage;
 }

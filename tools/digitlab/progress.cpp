@@ -20,7 +20,7 @@ void Progress::begin_epoch(int epoch, int epochs, int steps) {
 std::string Progress::line(int step, long images, double seconds, double loss, double accuracy, bool bar) const {
   const double rate = seconds > 0 ? images / seconds : 0;
   const double eta = step > 0 ? seconds / step * (steps_ - step) : -1;
-  std::string s = "epoch " + std::to_string(epoch_) + "/" + std::to_string(epochs_) + " ";
+  std::string s = prefix_ + "epoch " + std::to_string(epoch_) + "/" + std::to_string(epochs_) + " ";
   if (bar) {
     constexpr int kWidth = 24;
     const int filled = steps_ > 0 ? static_cast<int>(static_cast<long>(kWidth) * step / steps_) : 0;

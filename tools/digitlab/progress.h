@@ -12,6 +12,8 @@ class Progress {
  public:
   explicit Progress(FILE* out);
   bool tty() const { return tty_; }
+  // Text put before every line, e.g. "R2 " while a sweep trains R2 (default: none).
+  void set_prefix(const std::string& prefix) { prefix_ = prefix; }
 
   void begin_epoch(int epoch, int epochs, int steps);  // epoch counts from 1
   // After `step` of `steps` steps (1-based) of this epoch: images seen this epoch, seconds spent
@@ -24,6 +26,7 @@ class Progress {
   std::string line(int step, long images, double seconds, double loss, double accuracy, bool bar) const;
 
   FILE* out_;
+  std::string prefix_;
   bool tty_;
   int epoch_ = 0, epochs_ = 0, steps_ = 0;
   int next_tenth_ = 1;      // non-terminal: next tenth of the epoch to report

@@ -1,0 +1,259 @@
+// loader.js — starts DigitLab in the page.
+//
+// 1. Checks, before downloading anything, that the browser has WebAssembly SIMD and WebGL 2; if
+//    not, says so in a plain sentence instead of leaving a blank page.
+// 2. Downloads digitlab.wasm, the default model and the UI font with one progress bar (the sizes
+//    come from files.json, written at build time, so compression does not confuse the bar), then
+//    digitlab.js, and starts the program with those bytes (no Emscripten file system).
+// 3. Defines window.digitlab, the automation API (see the README): ready, state(), clear(),
+//    undo(), loadModel(bytes, name), setClassroom(on).
+// 4. Loads model files picked with the app's "Load model…" button or dropped on the page.
+'use strict';
+
+(function () {
+  const overlay = document.getElementById('overlay');
+  const statusEl = document.getElementById('status');
+  const barFill = document.getElementById('bar-fill');
+  const messageEl = document.getElementById('message');
+  const canvas = document.getElementById('canvas');
+  const fileInput = document.getElementById('model-file');
+  const dropHint = document.getElementById('drop-hint');
+
+  const MODEL_FILE = 'digitlab.safetensors';
+  const FONT_FILE = 'DejaVuSans.ttf';
+
+  let module = null;  // the Emscripten module once started
+  const timing = { firstFrameMs: null, downloadedBytes: 0, downloadMs: null };
+
+  let resolveReady;
+  let rejectReady;
+  const ready = new Promise((resolve, reject) => { resolveReady = resolve; rejectReady = reject; });
+  ready.catch(() => {});  // a failed start is shown on the page; callers may still await it
+
+  function api() {
+    if (!module || !module.digitlabApi) throw new Error('DigitLab has not started yet; await window.digitlab.ready');
+    return module.digitlabApi;
+  }
+
+  window.digitlab = {
+    ready,
+    // The app's state; drawPad is converted to CSS pixels relative to the viewport.
+    state() {
+      if (!module || !module.digitlabApi) return { loading: true, timing: { ...timing } };
+      const s = module.digitlabApi.state();
+      const r = canvas.getBoundingClientRect();
+      const scale = s.window && s.window.width > 0 ? r.width / s.window.width : 1;
+      const toViewport = (b) => ({
+        x: r.left + b.x * scale, y: r.top + b.y * scale, width: b.width * scale, height: b.height * scale,
+      });
+      s.drawPad = toViewport(s.drawPad);
+      for (const k of Object.keys(s.buttons)) s.buttons[k] = toViewport(s.buttons[k]);
+      s.timing = { ...timing };
+      return s;
+    },
+    clear() { api().clear(); },
+    undo() { api().undo(); },
+    // bytes: Uint8Array or ArrayBuffer of a .safetensors file. Returns {ok, error}; on error the
+    // current model stays loaded.
+    loadModel(bytes, name) { return api().loadModel(bytes, name || 'model file'); },
+    setClassroom(on) { api().setClassroom(!!on); },
+  };
+
+  function fail(sentence) {
+    overlay.classList.remove('done');
+    overlay.classList.add('failed');
+    messageEl.textContent = sentence;
+    messageEl.hidden = false;
+    rejectReady(new Error(sentence));
+  }
+
+  // --- 1. feature checks ----------------------------------------------------------------------
+  // A tiny module whose one function returns a v128 (i32.const 0; i8x16.splat; i8x16.popcnt):
+  // WebAssembly.validate accepts it only where SIMD is supported.
+  const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0,
+    65, 0, 253, 15, 253, 98, 11]);
+
+  function hasWasmSimd() {
+    try {
+      return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function hasWebGL2() {
+    try {
+      const probe = document.createElement('canvas');
+      const gl = probe.getContext('webgl2');
+      if (!gl) return false;
+      const lose = gl.getExtension('WEBGL_lose_context');
+      if (lose) lose.loseContext();  // give the context back; the app makes its own
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // --- 2. downloads with one progress bar --------------------------------------------------------
+  let expectedTotal = 0;
+  let received = 0;
+  function progress(n) {
+    received += n;
+    timing.downloadedBytes = received;
+    const pct = expectedTotal > 0 ? Math.min(100, (100 * received) / expectedTotal) : 0;
+    barFill.style.width = pct.toFixed(1) + '%';
+    statusEl.textContent = 'Loading… ' + (received / 1048576).toFixed(1) + ' MB' +
+      (expectedTotal > 0 ? ' of ' + (expectedTotal / 1048576).toFixed(1) + ' MB' : '');
+  }
+
+  class HttpError extends Error {
+    constructor(url, status) {
+      super(url + ': HTTP ' + status);
+      this.status = status;
+    }
+  }
+
+  async function fetchBytes(url) {
+    const res = await fetch(url, { cache: 'no-cache' });
+    if (!res.ok) throw new HttpError(url, res.status);
+    if (!res.body || !res.body.getReader) {
+      const whole = new Uint8Array(await res.arrayBuffer());
+      progress(whole.length);
+      return whole;
+    }
+    const reader = res.body.getReader();
+    const chunks = [];
+    let length = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+      progress(value.length);
+    }
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const c of chunks) { out.set(c, at); at += c.length; }
+    return out;
+  }
+
+  async function fileSizes() {
+    try {
+      const res = await fetch('files.json', { cache: 'no-cache' });
+      return res.ok ? await res.json() : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = () => reject(new Error('could not load ' + src));
+      document.head.appendChild(s);
+    });
+  }
+
+  async function start() {
+    if (!hasWasmSimd()) {
+      fail('DigitLab needs WebAssembly SIMD, which this browser does not support. ' +
+           'Please open the page in a current Chrome, Edge, Firefox or Safari (16.4 or newer).');
+      return;
+    }
+    if (!hasWebGL2()) {
+      fail('DigitLab needs WebGL 2 to draw, and this browser or device does not provide it ' +
+           '(it may be switched off). Please try a current Chrome, Edge, Firefox or Safari.');
+      return;
+    }
+
+    const t0 = performance.now();
+    const sizes = await fileSizes();
+    expectedTotal = ['digitlab.wasm', 'digitlab.js', MODEL_FILE, FONT_FILE]
+      .reduce((sum, f) => sum + (sizes[f] || 0), 0);
+
+    // files.json lists what the build put on the server; what it does not list is not asked for.
+    const known = Object.keys(sizes).length > 0;
+    const listed = (f) => !known || sizes[f] !== undefined;
+    const [wasm, model, font] = await Promise.all([
+      fetchBytes('digitlab.wasm'),
+      listed(MODEL_FILE) ? fetchBytes(MODEL_FILE).catch((e) => e) : Promise.resolve(new HttpError(MODEL_FILE, 404)),
+      listed(FONT_FILE) ? fetchBytes(FONT_FILE).catch(() => null) : null,  // else ImGui's built-in font
+    ]);
+    let modelProblem = '';
+    if (model instanceof Error) {
+      modelProblem = model instanceof HttpError && model.status === 404
+        ? 'No model file is on this server yet (' + MODEL_FILE + '). Drawing works; load a model file to get answers.'
+        : 'The model file could not be downloaded (' + model.message + '). Load a model file to get answers.';
+    }
+    await loadScript('digitlab.js');
+    progress(sizes['digitlab.js'] || 0);
+    timing.downloadMs = performance.now() - t0;
+    statusEl.textContent = 'Starting…';
+
+    const config = {
+      canvas,
+      wasmBinary: wasm.buffer,
+      digitlabAssets: {
+        font,
+        model: model instanceof Error ? null : model,
+        modelName: MODEL_FILE,
+        modelProblem,
+      },
+      onDigitLabFirstFrame() {
+        // The first frame has been handed to the compositor; resolve on the next animation frame.
+        requestAnimationFrame(() => {
+          timing.firstFrameMs = performance.now();
+          overlay.classList.add('done');
+          resolveReady(window.digitlab);
+        });
+      },
+      print: (text) => console.log(text),
+      printErr: (text) => console.warn(text),
+      onAbort: (what) => fail('DigitLab stopped unexpectedly (' + what + '). Reloading the page may help.'),
+    };
+    module = config;
+    /* global createDigitLab */
+    await createDigitLab(config);
+  }
+
+  // --- 4. model files: the picker and drag and drop ---------------------------------------------
+  async function loadModelFile(file) {
+    if (!file || !module || !module.digitlabApi) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    window.digitlab.loadModel(bytes, file.name);
+  }
+  fileInput.addEventListener('change', () => {
+    const file = fileInput.files && fileInput.files[0];
+    fileInput.value = '';  // picking the same file again still fires 'change'
+    loadModelFile(file);
+  });
+  let dragDepth = 0;
+  window.addEventListener('dragenter', (e) => { e.preventDefault(); dragDepth++; dropHint.hidden = false; });
+  window.addEventListener('dragleave', () => { if (--dragDepth <= 0) { dragDepth = 0; dropHint.hidden = true; } });
+  window.addEventListener('dragover', (e) => { e.preventDefault(); });
+  window.addEventListener('drop', (e) => {
+    e.preventDefault();
+    dragDepth = 0;
+    dropHint.hidden = true;
+    const file = e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0];
+    loadModelFile(file);
+  });
+
+  // Touch: drawing must never scroll, zoom or open menus (CSS touch-action covers most browsers).
+  document.addEventListener('touchmove', (e) => { if (e.touches.length > 1 || e.target === canvas) e.preventDefault(); }, { passive: false });
+  document.addEventListener('gesturestart', (e) => e.preventDefault());
+  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+
+  // A new devicePixelRatio (window moved to another screen, browser zoom) without a resize: tell
+  // SDL through a resize event, so the canvas's backing store and the font follow.
+  function watchPixelRatio() {
+    const mq = window.matchMedia('(resolution: ' + window.devicePixelRatio + 'dppx)');
+    const onChange = () => { window.dispatchEvent(new Event('resize')); watchPixelRatio(); };
+    if (mq.addEventListener) mq.addEventListener('change', onChange, { once: true });
+  }
+  watchPixelRatio();
+
+  start().catch((e) => fail('DigitLab could not start: ' + (e && e.message ? e.message : e) + '.'));
+})();

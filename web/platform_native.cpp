@@ -1,0 +1,80 @@
+// platform_native.cpp — the desktop side of platform.h: the default model and font are files,
+// found next to the program (<bin>/assets/) or at the paths CMake compiled in; `--model PATH`
+// chooses another model. No file picker: the app shows a path field, and files dropped on the
+// window are loaded by main.cpp.
+#include <SDL.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "app_state.h"
+#include "model_io.h"
+#include "platform.h"
+
+#ifndef DIGITLAB_MODEL_FILE
+#define DIGITLAB_MODEL_FILE ""
+#endif
+#ifndef DIGITLAB_FONT_FILE
+#define DIGITLAB_FONT_FILE ""
+#endif
+
+namespace platform {
+
+namespace {
+
+// Reads the first of the candidate paths that exists; returns its path or "".
+std::string read_first(const std::vector<std::string>& paths, size_t limit, std::vector<uint8_t>* out) {
+  for (const std::string& p : paths) {
+    if (p.empty()) continue;
+    if (dl::read_file_bytes(p, limit, out).ok()) return p;
+  }
+  return "";
+}
+
+std::string base_path() {
+  char* b = SDL_GetBasePath();
+  std::string s = b ? b : "";
+  SDL_free(b);
+  return s;
+}
+
+}  // namespace
+
+void load_assets(int argc, char** argv, Assets* out) {
+  std::string model_arg;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--model") == 0) model_arg = argv[i + 1];
+  }
+  const std::string base = base_path();
+  read_first({base + "assets/DejaVuSans.ttf", DIGITLAB_FONT_FILE}, size_t(16) << 20, &out->font);
+  if (out->font.empty()) std::fprintf(stderr, "digitlab-app: no UI font found, using ImGui's built-in font\n");
+  const std::vector<std::string> model_paths =
+      model_arg.empty() ? std::vector<std::string>{base + "assets/digitlab.safetensors", DIGITLAB_MODEL_FILE}
+                        : std::vector<std::string>{model_arg};
+  const std::string found = read_first(model_paths, size_t(256) << 20, &out->model);
+  if (found.empty()) {
+    out->problem = model_arg.empty() ? "The default model file was not found; load one with \"Load model\"."
+                                     : "Could not read " + model_arg + ".";
+  } else {
+    const size_t slash = found.find_last_of('/');
+    out->model_name = slash == std::string::npos ? found : found.substr(slash + 1);
+  }
+}
+
+void set_gl_attributes() {
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, SDL_GL_CONTEXT_FORWARD_COMPATIBLE_FLAG);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 2);
+}
+
+const char* glsl_version() { return "#version 150"; }
+
+bool has_file_picker() { return false; }
+void open_file_picker() {}
+void start(app::State*) {}
+void frame_presented(app::State&) {}
+
+void idle() { SDL_WaitEventTimeout(nullptr, 100); }  // sleep until input (or 100 ms)
+
+}  // namespace platform

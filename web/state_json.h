@@ -1,0 +1,15 @@
+// state_json.h — the app's state as JSON for the browser automation API (window.digitlab.state()):
+// prediction, probabilities, the 28x28 input, the pad's rectangle, the model, timings. Field names
+// and meanings are documented in the README ("Automation API"). Platform-neutral; the browser
+// platform file hands the string to JavaScript.
+#pragma once
+#include <string>
+
+namespace app {
+
+struct State;
+
+// Overwrites *out (its capacity is reused from call to call).
+void write_state_json(const State& s, std::string* out);
+
+}  // namespace app
