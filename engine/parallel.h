@@ -12,6 +12,14 @@
 
 namespace dl {
 
+// Whether this build can start threads: not in a WebAssembly build without pthreads, where a pool
+// of any requested size runs everything on the calling thread.
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+constexpr bool kThreadsAvailable = false;
+#else
+constexpr bool kThreadsAvailable = true;
+#endif
+
 class ThreadPool {
  public:
   explicit ThreadPool(int threads = 1);
