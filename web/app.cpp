@@ -29,9 +29,11 @@ void run_prediction(State& s) {
   p.digit = -1;
   std::fill(p.probs, p.probs + dl::kClasses, 0.0f);
   if (p.valid) {
+    const double tf = now_ms();
     const float* logits = s.model.model.forward(p.input28, 1);
     dl::softmax(logits, 1, p.probs);
     p.digit = static_cast<int>(std::max_element(p.probs, p.probs + dl::kClasses) - p.probs);
+    p.forward_ms = now_ms() - tf;
   }
   p.pad_version = s.pad.Version();
   p.model_version = s.model.version;
@@ -163,13 +165,14 @@ void draw_desktop(State& s, bool picker) {
   s.answer.DrawStatus(s.prediction, s.model, col_w);
   ImGui::Spacing();
   // Bars as rows when they fit, as a column chart otherwise (classroom mode on a small window).
-  const float model_h = line * 4.0f;
+  // The model panel's height as drawn last frame (it depends on wrapping and on any error message).
+  const float model_h = (s.loader.last_height > 0 ? s.loader.last_height : line * 4.0f) + line;
   const float rows_h = ImGui::GetTextLineHeight() * 1.2f * dl::kClasses;
   const bool columns = ImGui::GetContentRegionAvail().y - model_h < rows_h;
   s.answer.DrawBars(s.prediction, col_w - st.ScrollbarSize, columns);
   ImGui::Spacing();
   ImGui::Separator();
-  s.loader.Draw(s.model, picker, col_w - st.ScrollbarSize, &s.commands);
+  s.loader.Draw(s.model, picker, false, col_w - st.ScrollbarSize, &s.commands);
   L.load_button = Rect{s.loader.button_min.x, s.loader.button_min.y, s.loader.button_max.x - s.loader.button_min.x,
                        s.loader.button_max.y - s.loader.button_min.y};
   ImGui::EndChild();
@@ -199,7 +202,7 @@ void draw_phone(State& s, bool picker) {
   s.preview.Draw(s.prediction, box);
   s.answer.DrawBars(s.prediction, inner_w, /*columns=*/true);
   ImGui::Separator();
-  s.loader.Draw(s.model, picker, inner_w, &s.commands);
+  s.loader.Draw(s.model, picker, true, inner_w, &s.commands);
   L.load_button = Rect{s.loader.button_min.x, s.loader.button_min.y, s.loader.button_max.x - s.loader.button_min.x,
                        s.loader.button_max.y - s.loader.button_min.y};
 }
@@ -253,13 +256,22 @@ void frame(State& s) {
   if (s.redraw_frames > 0) --s.redraw_frames;
 }
 
+namespace {
+// "Could not load NAME: WHY. The previous model is still in use."
+std::string load_error(const State& s, const std::string& name, const std::string& why) {
+  std::string m = "Could not load " + name + ": " + why;
+  if (!m.empty() && m.back() != '.') m += '.';
+  if (s.model.loaded) m += " The previous model is still in use.";
+  return m;
+}
+}  // namespace
+
 dl::Status load_model_bytes(State& s, const uint8_t* bytes, size_t size, const std::string& name) {
   dl::Model model;
   std::map<std::string, std::string> metadata;
   dl::Status st = dl::load_model_bytes(bytes, size, &model, &metadata);
   if (!st.ok()) {
-    s.model.error = "Could not load " + name + ": " + st.message() +
-                    (s.model.loaded ? " The previous model is still in use." : "");
+    s.model.error = load_error(s, name, st.message());
     request_redraw(s);
     return st;
   }
@@ -280,8 +292,8 @@ dl::Status load_model_file(State& s, const std::string& path) {
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   dl::Status st = dl::read_file_bytes(path, size_t(256) << 20, &bytes);
   if (!st.ok()) {
-    s.model.error = "Could not load " + name + ": " + st.message() +
-                    (s.model.loaded ? " The previous model is still in use." : "");
+    s.model.error = load_error(s, name, st.message());
+    request_redraw(s);
     return st;
   }
   return load_model_bytes(s, bytes.data(), bytes.size(), name);

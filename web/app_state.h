@@ -76,6 +76,7 @@ struct Prediction {
   int model_version = -1;              // ModelSlot::version it was computed with
   int version = 0;                     // bumps whenever the fields above change
   double last_ms = 0;                  // raster + preprocess + forward + softmax, milliseconds
+  double forward_ms = 0;               // of which the network's forward pass + softmax
   double total_ms = 0;                 // sum over `count` predictions
   int count = 0;
   bool not_sure() const { return valid && probs[digit] < kNotSureThreshold; }

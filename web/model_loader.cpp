@@ -5,8 +5,9 @@
 
 namespace app {
 
-void ModelLoader::Draw(const ModelSlot& m, bool picker, float width, Commands* cmd) {
+void ModelLoader::Draw(const ModelSlot& m, bool picker, bool compact, float width, Commands* cmd) {
   const ImVec4 muted(0.55f, 0.58f, 0.63f, 1.0f);
+  const float top = ImGui::GetCursorPosY();
   ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
   if (m.loaded) {
     ImGui::Text("Model: %s", m.name.c_str());
@@ -32,8 +33,10 @@ void ModelLoader::Draw(const ModelSlot& m, bool picker, float width, Commands* c
       ImGui::OpenPopup("Load a model file");
     }
   }
-  ImGui::SameLine();
-  ImGui::TextColored(muted, picker ? "or drop a .safetensors file here" : "or drop a file on the window");
+  if (!compact) {
+    ImGui::SameLine();
+    ImGui::TextColored(muted, picker ? "or drop a .safetensors file here" : "or drop a file on the window");
+  }
 
   if (ImGui::BeginPopupModal("Load a model file", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::TextUnformatted("Path of a DigitLab .safetensors model file:");
@@ -47,6 +50,7 @@ void ModelLoader::Draw(const ModelSlot& m, bool picker, float width, Commands* c
     if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();
   }
+  last_height = ImGui::GetCursorPosY() - top;
 }
 
 }  // namespace app

@@ -14,8 +14,10 @@ struct Commands;
 class ModelLoader {
  public:
   // picker: the platform has a file picker (the browser); otherwise a path popup is used.
-  void Draw(const ModelSlot& m, bool picker, float width, Commands* cmd);
+  // compact (phone): no drag-and-drop hint.
+  void Draw(const ModelSlot& m, bool picker, bool compact, float width, Commands* cmd);
   ImVec2 button_min, button_max;  // the "Load model" button this frame
+  float last_height = 0;          // height of this panel in the last frame (for layout decisions)
 
  private:
   char path_[1024] = {};

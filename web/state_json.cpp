@@ -149,6 +149,8 @@ void write_state_json(const State& s, std::string* out) {
   append_number(out, static_cast<double>(s.frame), "%.0f");
   key(out, "predictMs");  // the last prediction: raster + preprocessing + forward + softmax
   append_number(out, p.last_ms);
+  key(out, "forwardMs");  // of which the forward pass and softmax
+  append_number(out, p.forward_ms);
   key(out, "predictMsMean");
   append_number(out, p.count ? p.total_ms / p.count : 0.0);
   key(out, "predictions");

@@ -31,7 +31,10 @@ export async function startServer() {
   });
   const url = await new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('serve.mjs did not print its address within 30 s')), 30000);
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error('serve.mjs did not print its address within 30 s'));
+    }, 30000);
     child.stdout.on('data', (d) => {
       out += d;
       const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);

@@ -100,7 +100,19 @@ export function digitStrokes(image, threshold = 100) {
   }
   // Single stray pixels of the skeleton are noise, not pen strokes.
   const real = strokes.filter((s) => s.length >= 3);
-  return (real.length ? real : strokes).map(smoothPath);
+  return (real.length ? real : strokes).map(smoothPath).map((s) => resample(s, 1.6));
+}
+
+// Pointer events come every few pixels, not at every pixel: keep points at least `step` apart (in
+// 28x28 pixels; the ends stay). The app interpolates between them as it does for a real pen.
+function resample(path, step) {
+  const out = [path[0]];
+  for (let i = 1; i < path.length - 1; i++) {
+    const [x, y] = out[out.length - 1];
+    if (Math.hypot(path[i][0] - x, path[i][1] - y) >= step) out.push(path[i]);
+  }
+  if (path.length > 1) out.push(path[path.length - 1]);
+  return out;
 }
 
 // A hand moves smoothly: round off the skeleton's pixel staircase ([1 2 1] / 4, twice; the ends stay).
