@@ -124,6 +124,18 @@ void draw_pad_buttons(State& s, float width) {
   }
 }
 
+// The pad at the cursor (side x side), its buttons below it, and a prediction when the drawing
+// changed; records where the pad is for state().drawPad. Both layouts use it.
+void draw_pad_with_buttons(State& s, float side) {
+  Layout& L = s.layout;
+  L.pad_x = ImGui::GetCursorScreenPos().x;
+  L.pad_y = ImGui::GetCursorScreenPos().y;
+  L.pad_side = side;
+  s.pad.Draw(s.pointer_events, side, !ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup));
+  predict_if_needed(s);
+  draw_pad_buttons(s, side);
+}
+
 void draw_desktop(State& s, bool picker) {
   Layout& L = s.layout;
   const ImGuiStyle& st = ImGui::GetStyle();
@@ -139,12 +151,7 @@ void draw_desktop(State& s, bool picker) {
   const float side = std::max(L.font_px * 8, std::min(avail_h, inner_w - gap - right_min));
 
   ImGui::BeginGroup();
-  L.pad_x = ImGui::GetCursorScreenPos().x;
-  L.pad_y = ImGui::GetCursorScreenPos().y;
-  L.pad_side = side;
-  s.pad.Draw(s.pointer_events, side, !ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup));
-  predict_if_needed(s);
-  draw_pad_buttons(s, side);
+  draw_pad_with_buttons(s, side);
   ImGui::EndGroup();
 
   ImGui::SameLine(0, gap);
@@ -185,12 +192,7 @@ void draw_phone(State& s, bool picker) {
   draw_header(s, inner_w);
   const float side = std::min(inner_w, L.height * 0.58f);
   ImGui::SetCursorPosX(st.WindowPadding.x + (inner_w - side) * 0.5f);
-  L.pad_x = ImGui::GetCursorScreenPos().x;
-  L.pad_y = ImGui::GetCursorScreenPos().y;
-  L.pad_side = side;
-  s.pad.Draw(s.pointer_events, side, !ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup));
-  predict_if_needed(s);
-  draw_pad_buttons(s, side);
+  draw_pad_with_buttons(s, side);
   // Answer row: big digit, status, what the network sees.
   const float box = std::min(inner_w * 0.3f, L.font_px * 6.0f);
   s.answer.DrawAnswer(s.prediction, s.model, s.fonts, box);
