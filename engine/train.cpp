@@ -33,4 +33,28 @@ StepResult Trainer::step(const float* images, const uint8_t* labels, int B, floa
   return r;
 }
 
+void Trainer::begin_batch() { model_->zero_grads(); }
+
+StepResult Trainer::accumulate(const float* images, const uint8_t* labels, int B, float weight) {
+  StepResult r;
+  if (dlogits_.size() < static_cast<size_t>(B) * kClasses) dlogits_.assign(static_cast<size_t>(B) * kClasses, 0.0f);
+  const float* logits = model_->forward(images, B, /*train=*/true, &rng_);
+  r.loss = softmax_cross_entropy(logits, labels, B, nullptr, dlogits_.data());
+  for (int n = 0; n < B; ++n) r.correct += argmax10(logits + n * kClasses) == labels[n];
+  if (!std::isfinite(r.loss)) { r.finite = false; return r; }
+  // dlogits is the gradient of this chunk's mean loss; weighted, the chunks add up to the batch mean.
+  for (int i = 0; i < B * kClasses; ++i) dlogits_[i] *= weight;
+  model_->backward(dlogits_.data(), nullptr);
+  return r;
+}
+
+bool Trainer::finish_batch(float lr) {
+  const std::vector<float>& g = model_->grads();
+  float sum = 0.0f;
+  for (float x : g) sum += x * 0.0f;  // NaN/Inf propagate through x * 0
+  if (!std::isfinite(sum)) return false;
+  opt_.step(model_->params().data(), g.data(), lr);
+  return true;
+}
+
 }  // namespace dl

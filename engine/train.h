@@ -20,6 +20,17 @@ class Trainer {
   Trainer(Model* model, const OptimizerConfig& cfg, uint64_t seed);
   // One step on B images (B, 784) with labels (B). lr is the learning rate for this step.
   StepResult step(const float* images, const uint8_t* labels, int B, float lr);
+
+  // The same step with the batch split into chunks, for callers that must return between chunks
+  // (the browser trains inside its frame loop, and one batch of a big network takes longer than a
+  // frame). begin_batch(); accumulate() on each chunk with weight = chunk size / batch size; then
+  // finish_batch(lr). The result equals step() on the whole batch, except that BatchNorm takes its
+  // statistics per chunk. accumulate() returns finite=false when the chunk's loss is NaN/Inf
+  // (abandon the batch: nothing was applied); finish_batch() returns false, and applies nothing,
+  // when an accumulated gradient is not finite.
+  void begin_batch();
+  StepResult accumulate(const float* images, const uint8_t* labels, int B, float weight);
+  bool finish_batch(float lr);
   Optimizer& optimizer() { return opt_; }
   Rng& rng() { return rng_; }
 

@@ -8,6 +8,12 @@
 // 3. Defines window.digitlab, the automation API (see the README): ready, state(), clear(),
 //    undo(), loadModel(bytes, name), setClassroom(on).
 // 4. Loads model files picked with the app's "Load model…" button or dropped on the page.
+// 5. For the Train view: fetches the MNIST files (mnist/, next to the page) when training first
+//    needs them, with a progress bar in the app, decompressed by the browser's DecompressionStream;
+//    offers trained models as downloads (a Blob and <a download>); keeps the training run in
+//    IndexedDB so it survives a reload. Plain IndexedDB from here rather than Emscripten's IDBFS:
+//    the app has no file system (-sFILESYSTEM=0 keeps it small), the run is one blob of bytes, and
+//    it must be read before the program starts, which is simplest here.
 'use strict';
 
 (function () {
@@ -21,6 +27,11 @@
 
   const MODEL_FILE = 'digitlab.safetensors';
   const FONT_FILE = 'DejaVuSans.ttf';
+  const MNIST_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',
+    't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+  const MNIST_MISSING = 'This copy of DigitLab was built without the MNIST images, so it cannot train. ' +
+    'To add them: scripts/get_mnist.sh ~/mnist, then build the web app again with MNIST_DIR=~/mnist ' +
+    '(the build copies the four .gz files into dist/mnist/).';
 
   let module = null;  // the Emscripten module once started
   const timing = { firstFrameMs: null, downloadedBytes: 0, downloadMs: null };
@@ -48,6 +59,8 @@
       });
       s.drawPad = toViewport(s.drawPad);
       for (const k of Object.keys(s.buttons)) s.buttons[k] = toViewport(s.buttons[k]);
+      for (const k of Object.keys(s.views)) s.views[k] = toViewport(s.views[k]);
+      for (const k of Object.keys(s.train.buttons)) s.train.buttons[k] = toViewport(s.train.buttons[k]);
       s.timing = { ...timing };
       return s;
     },
@@ -57,7 +70,117 @@
     // current model stays loaded.
     loadModel(bytes, name) { return api().loadModel(bytes, name || 'model file'); },
     setClassroom(on) { api().setClassroom(!!on); },
+    // Training (the Train view). start(options) returns {ok, error}; see the README for the options.
+    train: {
+      start(options) { return api().trainStart(options || {}); },
+      pause() { api().trainPause(); },
+      resume() { api().trainResume(); },
+      reset() { api().trainReset(); },
+      step() { api().trainStep(); },
+      evaluate(count) { api().trainEvaluate(count || 0); },
+      useOnPad(on) { api().trainUseOnPad(!!on); },
+    },
   };
+
+  // --- 5. training: data, downloads, browser storage ----------------------------------------------
+  let mnistSizes = {};
+  let mnistFetching = false;
+
+  async function gunzipInBrowser(bytes) {
+    if (typeof DecompressionStream !== 'function') return bytes;  // the engine gunzips instead
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  async function fetchMnist() {
+    if (mnistFetching || !module || !module.digitlabApi) return;
+    mnistFetching = true;
+    const a = module.digitlabApi;
+    const total = MNIST_FILES.reduce((sum, f) => sum + (mnistSizes['mnist/' + f] || 0), 0);
+    let got = 0;
+    try {
+      const files = await Promise.all(MNIST_FILES.map(async (f) => {
+        const res = await fetch('mnist/' + f, { cache: 'force-cache' });
+        if (!res.ok) throw new HttpError('mnist/' + f, res.status);
+        const reader = res.body.getReader();
+        const chunks = [];
+        let length = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          length += value.length;
+          got += value.length;
+          a.mnistProgress(got, total);
+        }
+        const out = new Uint8Array(length);
+        let at = 0;
+        for (const c of chunks) { out.set(c, at); at += c.length; }
+        return gunzipInBrowser(out);
+      }));
+      files.forEach((bytes, i) => a.mnistFile(i, bytes));
+      a.mnistDone('', false);
+    } catch (e) {
+      const missing = e instanceof HttpError && e.status === 404;
+      a.mnistDone(missing ? MNIST_MISSING : 'The MNIST images could not be downloaded (' + (e && e.message ? e.message : e) +
+        '). Check the connection and press Start again.', missing);
+    } finally {
+      mnistFetching = false;
+    }
+  }
+
+  function offerDownload(bytes, name) {
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  // IndexedDB: database "digitlab", store "runs", key "current" = the run's safetensors bytes.
+  function openStore() {
+    return new Promise((resolve, reject) => {
+      if (!window.indexedDB) { reject(new Error('no IndexedDB')); return; }
+      const req = indexedDB.open('digitlab', 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('runs');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  async function readRun() {
+    try {
+      const db = await openStore();
+      return await new Promise((resolve) => {
+        const req = db.transaction('runs', 'readonly').objectStore('runs').get('current');
+        req.onsuccess = () => resolve(req.result ? new Uint8Array(req.result) : null);
+        req.onerror = () => resolve(null);
+      });
+    } catch (e) {
+      return null;  // private mode or storage off: training works, it is just not kept
+    }
+  }
+  let storeChain = Promise.resolve();
+  function storeRun(bytes) {
+    // Writes in order; window.digitlab.stored resolves when the last one is on disk (for tests).
+    storeChain = storeChain.then(async () => {
+      try {
+        const db = await openStore();
+        await new Promise((resolve) => {
+          const tx = db.transaction('runs', 'readwrite');
+          const st = tx.objectStore('runs');
+          if (bytes) st.put(bytes.buffer, 'current'); else st.delete('current');
+          tx.oncomplete = resolve;
+          tx.onerror = resolve;
+          tx.onabort = resolve;
+        });
+      } catch (e) { /* storage unavailable: nothing kept */ }
+    });
+    window.digitlab.stored = storeChain;
+  }
+  window.digitlab.stored = Promise.resolve();
 
   function fail(sentence) {
     overlay.classList.remove('done');
@@ -175,6 +298,9 @@
 
     // files.json lists what the build put on the server; what it does not list is not asked for.
     const known = Object.keys(sizes).length > 0;
+    mnistSizes = sizes;
+    const hasMnist = !known || MNIST_FILES.every((f) => sizes['mnist/' + f] !== undefined);
+    const savedRun = await readRun();
     const listed = (f) => !known || sizes[f] !== undefined;
     const [wasm, model, font] = await Promise.all([
       fetchBytes('digitlab.wasm'),
@@ -200,7 +326,12 @@
         model: model instanceof Error ? null : model,
         modelName: MODEL_FILE,
         modelProblem,
+        mnistMissing: hasMnist ? '' : MNIST_MISSING,
+        savedRun,
       },
+      digitlabFetchMnist: () => { fetchMnist(); },
+      digitlabDownload: offerDownload,
+      digitlabStore: storeRun,
       onDigitLabFirstFrame() {
         // The first frame has been handed to the compositor; resolve on the next animation frame.
         requestAnimationFrame(() => {

@@ -9,6 +9,7 @@
 #include "imgui.h"
 #include "model_io.h"
 #include "preprocess.h"
+#include "training_app.h"
 
 namespace app {
 
@@ -141,8 +142,6 @@ void draw_desktop(State& s, bool picker) {
   const ImGuiStyle& st = ImGui::GetStyle();
   const float line = ImGui::GetTextLineHeightWithSpacing();
   const float inner_w = L.width - 2 * st.WindowPadding.x;
-  draw_header(s, inner_w);
-  ImGui::Spacing();
   const float top = ImGui::GetCursorPosY();
   const float below_pad = ImGui::GetFrameHeightWithSpacing() + st.ItemSpacing.y;
   const float avail_h = L.height - top - st.WindowPadding.y - below_pad;
@@ -189,7 +188,6 @@ void draw_phone(State& s, bool picker) {
   Layout& L = s.layout;
   const ImGuiStyle& st = ImGui::GetStyle();
   const float inner_w = L.width - 2 * st.WindowPadding.x;
-  draw_header(s, inner_w);
   const float side = std::min(inner_w, L.height * 0.58f);
   ImGui::SetCursorPosX(st.WindowPadding.x + (inner_w - side) * 0.5f);
   draw_pad_with_buttons(s, side);
@@ -249,9 +247,28 @@ void frame(State& s) {
                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
   ImGui::Begin("DigitLab", nullptr, flags);
   const bool picker = s.has_file_picker;
-  if (L.phone) draw_phone(s, picker); else draw_desktop(s, picker);
+  draw_header(s, L.width - 2 * ImGui::GetStyle().WindowPadding.x);
+  // The views: Draw (the pad and the answer) and Train (training_app.h).
+  if (ImGui::BeginTabBar("views")) {
+    const bool draw_open = ImGui::BeginTabItem("Draw");
+    L.draw_tab = item_rect();
+    if (draw_open) {
+      L.view = "draw";
+      if (L.phone) draw_phone(s, picker); else draw_desktop(s, picker);
+      ImGui::EndTabItem();
+    }
+    const bool train_open = ImGui::BeginTabItem("Train");
+    L.train_tab = item_rect();
+    if (train_open) {
+      L.view = "train";
+      draw_training_view(s);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
   ImGui::End();
   s.pointer_events.clear();
+  training_after_frame(s);
   predict_if_needed(s);
   ImGui::Render();
   ++s.frame;
@@ -317,7 +334,8 @@ bool wants_frame(const State& s) {
   const Commands& c = s.commands;
   return s.redraw_frames > 0 || prediction_stale(s) || s.pad.Drawing() || c.clear || c.undo ||
          c.toggle_classroom || c.pick_model || !c.load_model_path.empty() ||
-         ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) || ImGui::GetIO().WantTextInput;
+         ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) || ImGui::GetIO().WantTextInput ||
+         training_wants_frame(s);
 }
 
 void predict_now(State& s) {

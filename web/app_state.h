@@ -19,6 +19,7 @@
 #include "prediction_panel.h"
 #include "preprocess.h"
 #include "shape.h"
+#include "training_app.h"
 
 namespace app {
 
@@ -94,6 +95,8 @@ struct Layout {
   float font_px = 18;             // UI font size in window units
   float pad_x = 0, pad_y = 0, pad_side = 0;
   Rect clear_button, undo_button, load_button, classroom_toggle;
+  Rect draw_tab, train_tab;       // the view switch
+  const char* view = "draw";      // the view on screen: "draw" or "train"
 };
 
 struct State {
@@ -124,6 +127,10 @@ struct State {
   PredictionPanel answer;
   InputPreview preview;
   ModelLoader loader;
+
+  // The Train view (training_app.h); `shipped` keeps the pad's own model while a trained one is used.
+  Training training;
+  ModelSlot shipped;
 
   std::string json;  // scratch for the automation API's state() (state_json.h)
 };

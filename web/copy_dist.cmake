@@ -1,7 +1,8 @@
 # copy_dist.cmake — run at build time (cmake -P) by the digitlab_web_dist target: copies the page
 # (shell/), the UI font and, if it exists, the default model into the web build's dist folder, and
 # writes files.json (name -> size in bytes) so the loader's progress bar knows the total even when
-# the server compresses. Inputs: DIST, SHELL_DIR, MODEL, FONT.
+# the server compresses. Inputs: DIST, SHELL_DIR, MODEL, FONT, MNIST (a folder with the four MNIST
+# .gz files, or empty: then dist/mnist/ is removed and the Train view says how to add them).
 foreach(f index.html loader.js style.css favicon.svg)
   file(COPY_FILE "${SHELL_DIR}/${f}" "${DIST}/${f}" ONLY_IF_DIFFERENT)
 endforeach()
@@ -25,9 +26,32 @@ else()
   file(REMOVE "${DIST}/digitlab.safetensors")
 endif()
 
+set(_mnist_files train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
+set(_have_mnist TRUE)
+foreach(f ${_mnist_files})
+  if(NOT MNIST OR NOT EXISTS "${MNIST}/${f}")
+    set(_have_mnist FALSE)
+  endif()
+endforeach()
+if(_have_mnist)
+  file(MAKE_DIRECTORY "${DIST}/mnist")
+  foreach(f ${_mnist_files})
+    file(COPY_FILE "${MNIST}/${f}" "${DIST}/mnist/${f}" ONLY_IF_DIFFERENT)
+  endforeach()
+else()
+  if(MNIST)
+    message(WARNING "MNIST_DIR=${MNIST} lacks some of the four MNIST .gz files: the page cannot train")
+  endif()
+  file(REMOVE_RECURSE "${DIST}/mnist")
+endif()
+
 set(_json "{")
 set(_sep "")
-foreach(f digitlab.js digitlab.wasm digitlab.safetensors DejaVuSans.ttf)
+set(_listed digitlab.js digitlab.wasm digitlab.safetensors DejaVuSans.ttf)
+foreach(f ${_mnist_files})
+  list(APPEND _listed "mnist/${f}")
+endforeach()
+foreach(f ${_listed})
   if(EXISTS "${DIST}/${f}")
     file(SIZE "${DIST}/${f}" _size)
     string(APPEND _json "${_sep}\"${f}\": ${_size}")

@@ -5,9 +5,11 @@
 #include <SDL.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "app_state.h"
+#include "dataset.h"
 #include "model_io.h"
 #include "platform.h"
 
@@ -73,7 +75,32 @@ const char* glsl_version() { return "#version 150"; }
 bool has_file_picker() { return false; }
 void open_file_picker() {}
 void start(app::State*) {}
-void frame_presented(app::State&) {}
+// The Train view's requests: the MNIST files from MNIST_DIR (read at once: the desktop has them on
+// disk), and a trained model "downloaded" into the current directory. Browser storage of the run
+// has no desktop counterpart.
+void frame_presented(app::State& s) {
+  app::Training& t = s.training;
+  if (t.want_data) {
+    t.want_data = false;
+    const char* dir = std::getenv("MNIST_DIR");
+    dl::Dataset train, test;
+    dl::Status st = dir ? dl::load_mnist(dir, "train", &train) : dl::Status::Error(
+        "Training needs the MNIST files: set MNIST_DIR to their folder (scripts/get_mnist.sh downloads them) and start the app again.");
+    if (st.ok()) st = dl::load_mnist(dir, "test", &test);
+    if (st.ok()) app::training_set_data(s, std::move(train), std::move(test));
+    else app::training_data_failed(s, st.message(), dir == nullptr);
+  }
+  if (!t.download.empty()) {
+    FILE* f = std::fopen(t.download_name.c_str(), "wb");
+    if (f) {
+      std::fwrite(t.download.data(), 1, t.download.size(), f);
+      std::fclose(f);
+      std::printf("digitlab-app: wrote %s\n", t.download_name.c_str());
+    }
+    std::vector<uint8_t>().swap(t.download);
+  }
+  t.save_run = t.forget_run = false;
+}
 
 void idle() { SDL_WaitEventTimeout(nullptr, 100); }  // sleep until input (or 100 ms)
 

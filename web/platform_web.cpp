@@ -9,14 +9,22 @@
 #include <emscripten.h>
 #include <SDL.h>
 
+#include <nlohmann/json.hpp>
+
 #include "app.h"
+#include "dataset.h"
 #include "platform.h"
 #include "state_json.h"
+#include "training_app.h"
 
 namespace {
 
 // The one State, for the functions JavaScript calls (they have no other way to reach it).
 app::State* g_state = nullptr;
+
+// The four MNIST files as they arrive from the page (decompressed by the browser, or still gzipped
+// where it has no DecompressionStream): train images, train labels, test images, test labels.
+std::vector<uint8_t> g_mnist[4];
 
 }  // namespace
 
@@ -41,6 +49,15 @@ EM_JS(void, js_open_file_picker, (), {
 EM_JS(void, js_first_frame, (), {
   if (Module.onDigitLabFirstFrame) Module.onDigitLabFirstFrame();
 });
+EM_JS(void, js_fetch_mnist, (), {
+  if (Module.digitlabFetchMnist) Module.digitlabFetchMnist();
+});
+EM_JS(void, js_offer_download, (const uint8_t* bytes, int size, const char* name), {
+  if (Module.digitlabDownload) Module.digitlabDownload(HEAPU8.slice(bytes, bytes + size), UTF8ToString(name));
+});
+EM_JS(void, js_store_run, (const uint8_t* bytes, int size), {
+  if (Module.digitlabStore) Module.digitlabStore(size > 0 ? HEAPU8.slice(bytes, bytes + size) : null);
+});
 EM_JS(void, js_install_api, (), {
   var api = {
     state: function() { return JSON.parse(UTF8ToString(_digitlab_api_state_json())); },
@@ -59,6 +76,36 @@ EM_JS(void, js_install_api, (), {
       _free(p);
       _free(q);
       return ok ? { ok: true, error: null } : { ok: false, error: api.state().modelError };
+    },
+    trainStart: function(options) {
+      var text = JSON.stringify(options || {});
+      var len = lengthBytesUTF8(text) + 1;
+      var p = _malloc(len);
+      stringToUTF8(text, p, len);
+      var err = UTF8ToString(_digitlab_api_train_start(p));
+      _free(p);
+      return err ? { ok: false, error: err } : { ok: true, error: null };
+    },
+    trainPause: function() { _digitlab_api_train_action(0, 0); },
+    trainResume: function() { _digitlab_api_train_action(1, 0); },
+    trainReset: function() { _digitlab_api_train_action(2, 0); },
+    trainEvaluate: function(count) { _digitlab_api_train_action(3, count | 0); },
+    trainStep: function() { _digitlab_api_train_action(4, 0); },
+    trainUseOnPad: function(on) { _digitlab_api_train_action(5, on ? 1 : 0); },
+    mnistProgress: function(received, total) { _digitlab_api_mnist_progress(received, total); },
+    mnistFile: function(which, bytes) {
+      var p = _malloc(Math.max(1, bytes.length));
+      HEAPU8.set(bytes, p);
+      _digitlab_api_mnist_file(which, p, bytes.length);
+      _free(p);
+    },
+    mnistDone: function(error, missing) {
+      var text = String(error || "");
+      var len = lengthBytesUTF8(text) + 1;
+      var p = _malloc(len);
+      stringToUTF8(text, p, len);
+      _digitlab_api_mnist_done(p, missing ? 1 : 0);
+      _free(p);
     }
   };
   Module.digitlabApi = api;
@@ -91,6 +138,94 @@ EMSCRIPTEN_KEEPALIVE int digitlab_api_load_model(const uint8_t* bytes, int size,
   const dl::Status st = app::load_model_bytes(*g_state, bytes, static_cast<size_t>(size), name);
   app::predict_now(*g_state);
   return st.ok() ? 1 : 0;
+}
+
+// Training (window.digitlab.train). Returns "" or the sentence saying why it did not start.
+EMSCRIPTEN_KEEPALIVE const char* digitlab_api_train_start(const char* options_json) {
+  static std::string error;
+  error.clear();
+  app::TrainOptions o = g_state->training.panel.edit;
+  const nlohmann::json j = nlohmann::json::parse(options_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) {
+    error = "train.start(options): options must be an object";
+    return error.c_str();
+  }
+  const auto text = [&](const char* k, std::string* out) {
+    if (j.contains(k) && j[k].is_string()) *out = j[k].get<std::string>();
+  };
+  const auto number = [&](const char* k) { return j.contains(k) && j[k].is_number(); };
+  text("preset", &o.spec);
+  text("spec", &o.spec);
+  std::string optimizer;
+  text("optimizer", &optimizer);
+  if (!optimizer.empty() && !dl::parse_optimizer(optimizer, &o.optimizer).ok()) {
+    error = "train.start: unknown optimizer '" + optimizer + "'; use sgd, adam or rmsprop";
+    return error.c_str();
+  }
+  std::string schedule;
+  text("schedule", &schedule);
+  if (!schedule.empty()) o.cosine = schedule == "cosine";
+  if (number("lr")) o.lr = j["lr"].get<float>();
+  if (number("batch")) o.batch = j["batch"].get<int>();
+  if (number("epochs")) o.epochs = j["epochs"].get<float>();
+  if (number("subset")) o.subset = j["subset"].get<int>();
+  if (number("seed")) o.seed = j["seed"].get<uint64_t>();
+  if (j.contains("augment") && j["augment"].is_boolean()) o.augment = j["augment"].get<bool>();
+  const dl::Status st = app::training_start(*g_state, o);
+  if (!st.ok()) error = st.message();
+  return error.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE void digitlab_api_train_action(int action, int arg) {
+  app::State& s = *g_state;
+  switch (action) {
+    case 0: app::training_pause(s); break;
+    case 1: app::training_resume(s); break;
+    case 2: app::training_reset(s); break;
+    case 3: app::training_evaluate(s, arg); break;
+    case 4: app::training_step(s); break;
+    case 5: app::training_use_on_pad(s, arg != 0); app::predict_now(s); break;
+    default: break;
+  }
+}
+
+EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_progress(double received, double total) {
+  app::training_data_progress(*g_state, received, total);
+}
+
+EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_file(int which, const uint8_t* bytes, int size) {
+  if (which < 0 || which > 3) return;
+  g_mnist[which].assign(bytes, bytes + size);
+}
+
+// All four files are in (error == ""), or the download failed. Parses them with the engine's IDX
+// reader (gunzipping first if the browser could not).
+EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_done(const char* error, int missing) {
+  app::State& s = *g_state;
+  if (error[0] != '\0') {
+    app::training_data_failed(s, error, missing != 0);
+    return;
+  }
+  static const char* kNames[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                  "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+  dl::IdxArray arrays[4];
+  for (int i = 0; i < 4; ++i) {
+    std::vector<uint8_t>& b = g_mnist[i];
+    if (b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
+      std::vector<uint8_t> raw;
+      const dl::Status st = dl::gunzip(b.data(), b.size(), size_t(64) << 20, &raw);
+      if (!st.ok()) return app::training_data_failed(s, std::string(kNames[i]) + ": " + st.message(), false);
+      b.swap(raw);
+    }
+    const dl::Status st = dl::parse_idx(b.data(), b.size(), kNames[i], &arrays[i]);
+    std::vector<uint8_t>().swap(b);
+    if (!st.ok()) return app::training_data_failed(s, st.message(), false);
+  }
+  dl::Dataset train, test;
+  dl::Status st = dl::make_dataset(arrays[0], arrays[1], "the MNIST training files", &train);
+  if (st.ok()) st = dl::make_dataset(arrays[2], arrays[3], "the MNIST test files", &test);
+  if (!st.ok()) return app::training_data_failed(s, st.message(), false);
+  app::training_set_data(s, std::move(train), std::move(test));
 }
 
 }  // extern "C"
@@ -134,10 +269,34 @@ void open_file_picker() { js_open_file_picker(); }
 void start(app::State* s) {
   g_state = s;
   js_install_api();
+  // Without the MNIST files next to the page, the Train view says how to add them.
+  s->training.mnist_missing = asset_string("mnistMissing");
+  // A training run kept in browser storage (IndexedDB, see loader.js) comes back paused.
+  std::vector<uint8_t> run;
+  take_asset("savedRun", &run);
+  if (!run.empty() && !app::training_restore(*s, run.data(), run.size()).ok()) js_store_run(nullptr, 0);
 }
 
 void frame_presented(app::State& s) {
   if (s.frame == 1) js_first_frame();
+  app::Training& t = s.training;
+  if (t.want_data) {
+    t.want_data = false;
+    js_fetch_mnist();
+  }
+  if (!t.download.empty()) {
+    js_offer_download(t.download.data(), static_cast<int>(t.download.size()), t.download_name.c_str());
+    std::vector<uint8_t>().swap(t.download);
+  }
+  if (t.forget_run) {
+    t.forget_run = t.save_run = false;
+    js_store_run(nullptr, 0);
+  }
+  if (t.save_run) {
+    t.save_run = false;
+    const std::vector<uint8_t> bytes = t.session.SaveBytes();
+    if (!bytes.empty()) js_store_run(bytes.data(), static_cast<int>(bytes.size()));
+  }
 }
 
 void idle() {}  // the browser calls the loop again at the next animation frame

@@ -155,6 +155,9 @@ void write_state_json(const State& s, std::string* out) {
   append_number(out, p.count ? p.total_ms / p.count : 0.0);
   key(out, "predictions");
   append_number(out, p.count);
+  key(out, "view");
+  out->append(s.layout.view[0] == 't' ? "\"train\"" : "\"draw\"");
+  append_training_json(s, out);  // "views", "train" and "evaluation" (training_json.cpp)
   out->push_back('}');
 }
 

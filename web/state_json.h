@@ -11,5 +11,7 @@ struct State;
 
 // Overwrites *out (its capacity is reused from call to call).
 void write_state_json(const State& s, std::string* out);
+// Appends ,"views":{...},"train":{...},"evaluation":{...} (training_json.cpp).
+void append_training_json(const State& s, std::string* out);
 
 }  // namespace app

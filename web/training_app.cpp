@@ -1,0 +1,280 @@
+// training_app.cpp — see training_app.h.
+#include "training_app.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "app.h"
+#include "app_state.h"
+#include "imgui.h"
+
+namespace app {
+
+namespace {
+
+double now_ms() {
+  using clock = std::chrono::steady_clock;
+  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
+}
+
+// While training with the trained model on the pad, its copy is refreshed this often (ms), so the
+// answer and the layer view follow the weights as they change.
+constexpr double kPadRefreshMs = 250.0;
+// While training, the run is written to browser storage this often (ms), and on every pause.
+constexpr double kSaveEveryMs = 10000.0;
+
+bool trained_on_pad(const State& s) {
+  return s.training.use_trained && s.model.version == s.training.pad_model_version;
+}
+
+// Copies the session's weights into the pad's model (a fresh model of the same spec when needed).
+void copy_to_pad(State& s) {
+  Training& t = s.training;
+  const dl::Model& m = t.session.model();
+  ModelSlot& slot = s.model;
+  if (!trained_on_pad(s) || slot.model.spec() != m.spec()) {
+    dl::Model copy;
+    if (!dl::Model::build(m.spec(), 1, &copy).ok()) return;
+    copy.plan(1);
+    slot.model = std::move(copy);
+    slot.metadata.clear();
+    slot.metadata["spec"] = m.spec();
+    slot.name = "trained here (" + t.session.options().spec + ")";
+    slot.loaded = true;
+    slot.error.clear();
+  }
+  std::copy(m.params().begin(), m.params().end(), slot.model.params().begin());
+  std::copy(m.buffers().begin(), m.buffers().end(), slot.model.buffers().begin());
+  slot.version = std::max(slot.version, s.shipped.version) + 1;
+  t.pad_model_version = slot.version;
+  t.copied_weights = t.session.weights_version();
+  t.last_copy_ms = now_ms();
+  request_redraw(s);
+}
+
+void apply_commands(State& s) {
+  Training& t = s.training;
+  TrainCommands c = t.commands;
+  t.commands = TrainCommands{};
+  if (c.start) training_start(s, c.options);
+  if (c.pause) training_pause(s);
+  if (c.resume) training_resume(s);
+  if (c.step) training_step(s);
+  if (c.reset) training_reset(s);
+  if (c.evaluate) training_evaluate(s, 0);
+  if (c.toggle_use_trained) training_use_on_pad(s, !t.use_trained);
+  if (c.download) training_download(s);
+}
+
+}  // namespace
+
+void draw_training_view(State& s) {
+  Training& t = s.training;
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float font = s.layout.font_px;
+  const bool wide = avail.x >= font * 40.0f;
+  if (wide) {
+    const float left = std::clamp(avail.x * 0.34f, font * 19.0f, font * 26.0f);
+    ImGui::BeginChild("train-controls", ImVec2(left, avail.y), false);
+    t.panel.DrawControls(t.session, t.data, t.use_trained, left - st.ScrollbarSize, &t.commands, &t.layout);
+    ImGui::EndChild();
+    ImGui::SameLine(0, font);
+    const float right = avail.x - left - font;
+    ImGui::BeginChild("train-results", ImVec2(right, avail.y), false);
+    const float w = right - st.ScrollbarSize;
+    t.panel.DrawCurves(t.session, w, std::min(avail.y * 0.42f, font * 13.0f));
+    ImGui::Spacing();
+    t.evaluation.Draw(t.session, w, &t.layout);
+    ImGui::EndChild();
+  } else {
+    ImGui::BeginChild("train-all", avail, false);
+    const float w = avail.x - st.ScrollbarSize;
+    t.panel.DrawControls(t.session, t.data, t.use_trained, w, &t.commands, &t.layout);
+    ImGui::Spacing();
+    t.panel.DrawCurves(t.session, w, font * 16.0f);
+    ImGui::Spacing();
+    t.evaluation.Draw(t.session, w, &t.layout);
+    ImGui::EndChild();
+  }
+}
+
+void training_after_frame(State& s) {
+  Training& t = s.training;
+  apply_commands(s);
+  // The pad's model was replaced by someone else (a loaded file): the trained copy is gone.
+  if (t.use_trained && s.model.version != t.pad_model_version) {
+    t.use_trained = false;
+    s.shipped = ModelSlot{};
+  }
+  const double now = now_ms();
+  const bool working = t.session.status() == TrainingSession::Status::Running || t.session.Evaluating();
+  if (working) {
+    // Adapt the budget to the frame interval: grow it slowly while frames come in time, shrink it
+    // quickly when they do not. The interval includes drawing and the browser's own work.
+    if (t.last_frame_ms >= 0) {
+      const double dt = now - t.last_frame_ms;
+      t.frame_interval_ms = t.frame_interval_ms > 0 ? 0.8 * t.frame_interval_ms + 0.2 * dt : dt;
+      if (dt > kTargetFrameMs + 4.0) t.budget_ms *= 0.85;
+      else t.budget_ms += 0.25;
+      t.budget_ms = std::clamp(t.budget_ms, 2.0, 30.0);
+    }
+    t.last_frame_ms = now;
+  } else {
+    t.last_frame_ms = -1;
+  }
+  const TrainingSession::Status before = t.session.status();
+  const bool did = t.session.Advance(t.budget_ms);
+  const TrainingSession::Status after = t.session.status();
+  if (did) request_redraw(s);
+  if (before == TrainingSession::Status::Running && after != TrainingSession::Status::Running) t.save_run = true;
+  if (after == TrainingSession::Status::Running && now - t.last_save_ms > kSaveEveryMs) t.save_run = true;
+  if (t.save_run) t.last_save_ms = now;
+  if (t.use_trained && t.session.HasModel() && t.copied_weights != t.session.weights_version() &&
+      (after != TrainingSession::Status::Running || now - t.last_copy_ms >= kPadRefreshMs)) {
+    copy_to_pad(s);
+  }
+}
+
+bool training_wants_frame(const State& s) {
+  const Training& t = s.training;
+  return t.session.status() == TrainingSession::Status::Running || t.session.Evaluating() ||
+         t.data.kind == TrainingData::Loading || t.want_data || t.save_run || t.forget_run || !t.download.empty();
+}
+
+dl::Status training_start(State& s, const TrainOptions& o) {
+  Training& t = s.training;
+  t.panel.edit = o;
+  if (!t.mnist_missing.empty()) {
+    t.data.kind = TrainingData::Missing;
+    t.data.message = t.mnist_missing;
+    return dl::Status::Error(t.mnist_missing);
+  }
+  if (!t.session.HasData()) {
+    t.start_when_data = true;
+    t.pending = o;
+    if (t.data.kind != TrainingData::Loading) {
+      t.data.kind = TrainingData::Loading;
+      t.data.received = 0;
+      t.want_data = true;
+    }
+    request_redraw(s);
+    return dl::Status::Ok();
+  }
+  const dl::Status st = t.session.Start(o);
+  t.save_run = st.ok();
+  t.evaluation.sel_true = t.evaluation.sel_pred = -1;
+  request_redraw(s);
+  return st;
+}
+
+void training_pause(State& s) {
+  s.training.session.Pause();
+  s.training.save_run = true;
+  request_redraw(s);
+}
+
+void training_resume(State& s) {
+  Training& t = s.training;
+  if (!t.session.HasData()) {
+    if (t.data.kind != TrainingData::Loading && t.mnist_missing.empty()) {
+      t.data.kind = TrainingData::Loading;
+      t.want_data = true;
+    }
+    t.start_when_data = false;
+    return;
+  }
+  t.session.Resume();
+  request_redraw(s);
+}
+
+void training_step(State& s) {
+  s.training.session.StepOnce();
+  request_redraw(s);
+}
+
+void training_reset(State& s) {
+  Training& t = s.training;
+  if (t.use_trained) training_use_on_pad(s, false);
+  t.session.Reset();
+  t.start_when_data = false;
+  t.forget_run = true;
+  t.evaluation.sel_true = t.evaluation.sel_pred = -1;
+  request_redraw(s);
+}
+
+void training_evaluate(State& s, int count) {
+  s.training.session.RequestEvaluation(count);
+  request_redraw(s);
+}
+
+void training_use_on_pad(State& s, bool on) {
+  Training& t = s.training;
+  if (on == t.use_trained) return;
+  if (on) {
+    if (!t.session.HasModel()) return;
+    s.shipped = std::move(s.model);
+    s.model = ModelSlot{};
+    s.model.version = s.shipped.version;
+    t.use_trained = true;
+    t.pad_model_version = -1;
+    copy_to_pad(s);
+  } else {
+    const int v = s.model.version;
+    t.use_trained = false;
+    s.model = std::move(s.shipped);
+    s.shipped = ModelSlot{};
+    s.model.version = v + 1;
+    request_redraw(s);
+  }
+}
+
+void training_download(State& s) {
+  Training& t = s.training;
+  if (!t.session.HasModel()) return;
+  t.download = t.session.SaveBytes();
+  std::string name = t.session.options().spec;
+  for (char& c : name) if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) c = '_';
+  t.download_name = "digitlab-" + name + ".safetensors";
+  request_redraw(s);
+}
+
+void training_data_progress(State& s, double received, double total) {
+  s.training.data.received = received;
+  s.training.data.total = total;
+  request_redraw(s);
+}
+
+void training_set_data(State& s, dl::Dataset train, dl::Dataset test) {
+  Training& t = s.training;
+  t.session.SetData(std::move(train), std::move(test));
+  t.data.kind = TrainingData::Ready;
+  t.data.message.clear();
+  if (t.start_when_data) {
+    t.start_when_data = false;
+    const dl::Status st = t.session.Start(t.pending);
+    t.save_run = st.ok();
+  } else if (t.session.status() == TrainingSession::Status::Paused) {
+    t.session.Resume();  // Resume was pressed on a restored run before the data was there
+  }
+  request_redraw(s);
+}
+
+void training_data_failed(State& s, const std::string& message, bool missing) {
+  Training& t = s.training;
+  t.data.kind = missing ? TrainingData::Missing : TrainingData::Failed;
+  t.data.message = message;
+  t.start_when_data = false;
+  request_redraw(s);
+}
+
+dl::Status training_restore(State& s, const uint8_t* bytes, size_t size) {
+  Training& t = s.training;
+  const dl::Status st = t.session.RestoreBytes(bytes, size);
+  if (st.ok()) t.panel.edit = t.session.options();
+  request_redraw(s);
+  return st;
+}
+
+}  // namespace app

@@ -1,0 +1,77 @@
+// training_app.h — the Train view wired into the app: the training session, the data's state, the
+// panels, the use of the trained model on the drawing pad, the per-frame time budget, and the
+// requests to the platform (fetch the MNIST files, offer a download, keep the run in browser
+// storage). app.cpp calls draw_training_view() inside the Train tab and training_after_frame()
+// once per frame; the automation API calls the training_* actions.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataset.h"
+#include "evaluation_panel.h"
+#include "status.h"
+#include "training_panel.h"
+#include "training_session.h"
+
+namespace app {
+
+struct State;
+
+// Frames per second the page keeps while training (the budget adapts to the frame interval).
+constexpr double kTargetFrameMs = 1000.0 / 30.0;
+
+struct Training {
+  TrainingSession session;
+  TrainingData data;
+  TrainingPanel panel;
+  EvaluationPanel evaluation;
+  TrainCommands commands;
+  TrainLayout layout;
+
+  // The trained model on the drawing pad (State::model holds a copy; State::shipped the pad's own).
+  bool use_trained = false;
+  int pad_model_version = -1;  // State::model.version when the copy was put there
+  int copied_weights = -1;     // session.weights_version() of that copy
+  double last_copy_ms = 0;
+
+  bool start_when_data = false;  // Start was pressed before the data was there
+  TrainOptions pending;
+
+  // Time budget: training work per frame, adapted so that frames come at least every kTargetFrameMs.
+  double budget_ms = 8.0;
+  double last_frame_ms = -1;
+  double frame_interval_ms = 0;  // smoothed interval between frames while working
+
+  // Requests to the platform, taken by it after the frame (platform_web.cpp, platform_native.cpp).
+  bool want_data = false;
+  std::vector<uint8_t> download;  // bytes to offer as a file download (empty: none)
+  std::string download_name;
+  bool save_run = false;          // keep the run in browser storage now
+  bool forget_run = false;        // delete the stored run
+  double last_save_ms = 0;
+  std::string mnist_missing;      // set when the build has no MNIST files next to the page
+};
+
+void draw_training_view(State& s);
+void training_after_frame(State& s);
+bool training_wants_frame(const State& s);
+
+// Actions (the panel's buttons and the automation API). training_start fetches the data first when
+// it is not there yet, then starts.
+dl::Status training_start(State& s, const TrainOptions& o);
+void training_pause(State& s);
+void training_resume(State& s);
+void training_step(State& s);
+void training_reset(State& s);
+void training_evaluate(State& s, int count);
+void training_use_on_pad(State& s, bool on);
+void training_download(State& s);
+
+// The platform's answers.
+void training_data_progress(State& s, double received, double total);
+void training_set_data(State& s, dl::Dataset train, dl::Dataset test);
+void training_data_failed(State& s, const std::string& message, bool missing);
+dl::Status training_restore(State& s, const uint8_t* bytes, size_t size);
+
+}  // namespace app

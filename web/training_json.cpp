@@ -1,0 +1,267 @@
+// training_json.cpp — the Train view's part of window.digitlab.state(): "views" (the tab
+// rectangles), "train" (the run, its curves, the data, the control rectangles) and "evaluation"
+// (test accuracy, per-class accuracy, the confusion matrix, the most confident mistakes). Field
+// names are documented in the README ("Automation API").
+#include <cmath>
+#include <cstdio>
+
+#include "app_state.h"
+#include "state_json.h"
+
+namespace app {
+
+namespace {
+
+void num(std::string* out, double v, const char* fmt = "%.6g") {
+  if (!std::isfinite(v)) { out->append("null"); return; }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), fmt, v);
+  out->append(buf);
+}
+
+void str(std::string* out, const std::string& s) {
+  out->push_back('"');
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') { out->push_back('\\'); out->push_back(c); }
+    else if (u < 0x20) { char b[8]; std::snprintf(b, sizeof(b), "\\u%04x", u); out->append(b); }
+    else out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+void key(std::string* out, const char* k) {
+  if (out->back() != '{' && out->back() != '[') out->push_back(',');
+  out->push_back('"');
+  out->append(k);
+  out->append("\":");
+}
+
+template <typename R>
+void rect(std::string* out, const R& r) {
+  out->append("{\"x\":");
+  num(out, r.x);
+  out->append(",\"y\":");
+  num(out, r.y);
+  out->append(",\"width\":");
+  num(out, r.w);
+  out->append(",\"height\":");
+  num(out, r.h);
+  out->push_back('}');
+}
+
+const char* status_name(TrainingSession::Status st) {
+  switch (st) {
+    case TrainingSession::Status::Running: return "running";
+    case TrainingSession::Status::Paused: return "paused";
+    case TrainingSession::Status::Finished: return "finished";
+    default: return "idle";
+  }
+}
+
+const char* data_name(TrainingData::Kind k) {
+  switch (k) {
+    case TrainingData::Loading: return "loading";
+    case TrainingData::Ready: return "ready";
+    case TrainingData::Missing: return "missing";
+    case TrainingData::Failed: return "failed";
+    default: return "notLoaded";
+  }
+}
+
+}  // namespace
+
+void append_training_json(const State& s, std::string* out) {
+  const Training& t = s.training;
+  const TrainingSession& ss = t.session;
+  key(out, "views");
+  out->append("{\"draw\":");
+  rect(out, s.layout.draw_tab);
+  out->append(",\"train\":");
+  rect(out, s.layout.train_tab);
+  out->push_back('}');
+
+  key(out, "train");
+  out->push_back('{');
+  key(out, "status");
+  str(out, status_name(ss.status()));
+  key(out, "running");
+  out->append(ss.status() == TrainingSession::Status::Running ? "true" : "false");
+  key(out, "step");
+  num(out, ss.step());
+  key(out, "totalSteps");
+  num(out, ss.total_steps());
+  key(out, "stepsPerEpoch");
+  num(out, ss.steps_per_epoch());
+  key(out, "epoch");
+  num(out, ss.epoch());
+  key(out, "images");
+  num(out, ss.train_images());
+  key(out, "imagesSeen");
+  num(out, ss.images_seen(), "%.0f");
+  key(out, "loss");
+  if (ss.curve().empty()) out->append("null"); else num(out, ss.last_loss());
+  key(out, "trainAccuracy");
+  if (ss.curve().empty()) out->append("null"); else num(out, ss.last_train_accuracy());
+  key(out, "valAccuracy");
+  if (ss.validation().empty()) out->append("null"); else num(out, ss.last_val_accuracy());
+  key(out, "imagesPerSecond");
+  num(out, ss.images_per_second());
+  key(out, "elapsed");
+  num(out, ss.elapsed());
+  key(out, "eta");
+  if (ss.eta() < 0) out->append("null"); else num(out, ss.eta());
+  key(out, "lr");
+  num(out, ss.lr_now());
+  key(out, "budgetMs");
+  num(out, t.budget_ms);
+  key(out, "frameIntervalMs");
+  num(out, t.frame_interval_ms);
+  key(out, "message");
+  if (ss.message().empty()) out->append("null"); else str(out, ss.message());
+  key(out, "diverged");
+  out->append(ss.diverged() ? "true" : "false");
+  key(out, "useTrained");
+  out->append(t.use_trained ? "true" : "false");
+  key(out, "weightsVersion");
+  num(out, ss.weights_version());
+  key(out, "model");
+  if (ss.HasModel()) {
+    out->append("{\"spec\":");
+    str(out, ss.model().spec());
+    out->append(",\"params\":");
+    num(out, static_cast<double>(ss.model().num_params()), "%.0f");
+    out->append(",\"macsPerImage\":");
+    num(out, static_cast<double>(ss.model().macs_per_image()), "%.0f");
+    out->push_back('}');
+  } else {
+    out->append("null");
+  }
+  const TrainOptions& o = ss.HasModel() ? ss.options() : t.panel.edit;
+  key(out, "options");
+  out->append("{\"spec\":");
+  str(out, o.spec);
+  out->append(",\"optimizer\":");
+  str(out, dl::optimizer_name(o.optimizer));
+  out->append(",\"lr\":");
+  num(out, o.lr);
+  out->append(",\"schedule\":");
+  str(out, o.cosine ? "cosine" : "constant");
+  out->append(",\"batch\":");
+  num(out, o.batch);
+  out->append(",\"epochs\":");
+  num(out, o.epochs);
+  out->append(",\"augment\":");
+  out->append(o.augment ? "true" : "false");
+  out->append(",\"subset\":");
+  num(out, o.subset);
+  out->append(",\"seed\":");
+  num(out, static_cast<double>(o.seed), "%.0f");
+  out->push_back('}');
+  key(out, "data");
+  out->append("{\"state\":");
+  str(out, data_name(t.data.kind));
+  out->append(",\"received\":");
+  num(out, t.data.received, "%.0f");
+  out->append(",\"total\":");
+  num(out, t.data.total, "%.0f");
+  out->append(",\"message\":");
+  if (t.data.message.empty()) out->append("null"); else str(out, t.data.message);
+  out->push_back('}');
+  key(out, "curve");  // columns: one entry per point
+  out->append("{\"epoch\":[");
+  for (size_t i = 0; i < ss.curve().size(); ++i) { if (i) out->push_back(','); num(out, ss.curve()[i].epoch, "%.4g"); }
+  out->append("],\"step\":[");
+  for (size_t i = 0; i < ss.curve().size(); ++i) { if (i) out->push_back(','); num(out, ss.curve()[i].step); }
+  out->append("],\"loss\":[");
+  for (size_t i = 0; i < ss.curve().size(); ++i) { if (i) out->push_back(','); num(out, ss.curve()[i].loss, "%.5g"); }
+  out->append("],\"accuracy\":[");
+  for (size_t i = 0; i < ss.curve().size(); ++i) { if (i) out->push_back(','); num(out, ss.curve()[i].accuracy, "%.5g"); }
+  out->append("]}");
+  key(out, "validation");
+  out->append("{\"epoch\":[");
+  for (size_t i = 0; i < ss.validation().size(); ++i) { if (i) out->push_back(','); num(out, ss.validation()[i].epoch, "%.4g"); }
+  out->append("],\"step\":[");
+  for (size_t i = 0; i < ss.validation().size(); ++i) { if (i) out->push_back(','); num(out, ss.validation()[i].step); }
+  out->append("],\"accuracy\":[");
+  for (size_t i = 0; i < ss.validation().size(); ++i) { if (i) out->push_back(','); num(out, ss.validation()[i].accuracy, "%.5g"); }
+  out->append("]}");
+  const TrainLayout& L = t.layout;
+  key(out, "buttons");
+  out->push_back('{');
+  key(out, "start"); rect(out, L.start);
+  key(out, "pause"); rect(out, L.pause);
+  key(out, "resume"); rect(out, L.resume);
+  key(out, "step"); rect(out, L.step);
+  key(out, "reset"); rect(out, L.reset);
+  key(out, "evaluate"); rect(out, L.evaluate);
+  key(out, "useTrained"); rect(out, L.use_trained);
+  key(out, "download"); rect(out, L.download);
+  key(out, "learningRate"); rect(out, L.lr);
+  key(out, "preset"); rect(out, L.preset);
+  key(out, "confusion"); rect(out, L.confusion);
+  out->push_back('}');
+  out->push_back('}');
+
+  key(out, "evaluation");
+  if (!ss.HasEvaluation()) {
+    out->append(ss.Evaluating() ? "{\"evaluating\":true}" : "null");
+    return;
+  }
+  const dl::Evaluation& e = ss.evaluation();
+  out->push_back('{');
+  key(out, "evaluating");
+  out->append(ss.Evaluating() ? "true" : "false");
+  key(out, "step");
+  num(out, ss.evaluation_step());
+  key(out, "count");
+  num(out, e.count);
+  key(out, "correct");
+  num(out, e.correct);
+  key(out, "accuracy");
+  num(out, e.accuracy());
+  key(out, "loss");
+  num(out, e.loss);
+  key(out, "perClass");
+  out->push_back('[');
+  for (int c = 0; c < dl::kClasses; ++c) { if (c) out->push_back(','); num(out, e.class_accuracy(c)); }
+  out->push_back(']');
+  key(out, "confusion");  // [true][predicted]
+  out->push_back('[');
+  for (int r = 0; r < dl::kClasses; ++r) {
+    if (r) out->push_back(',');
+    out->push_back('[');
+    for (int c = 0; c < dl::kClasses; ++c) { if (c) out->push_back(','); num(out, e.confusion[r][c]); }
+    out->push_back(']');
+  }
+  out->push_back(']');
+  key(out, "mistakes");  // the most confident 20
+  out->push_back('[');
+  for (size_t i = 0; i < e.mistakes.size() && i < 20; ++i) {
+    const dl::Mistake& m = e.mistakes[i];
+    if (i) out->push_back(',');
+    out->append("{\"index\":");
+    num(out, m.index);
+    out->append(",\"label\":");
+    num(out, m.label);
+    out->append(",\"predicted\":");
+    num(out, m.predicted);
+    out->append(",\"confidence\":");
+    num(out, m.confidence);
+    out->push_back('}');
+  }
+  out->push_back(']');
+  key(out, "selectedCell");
+  if (t.evaluation.sel_true < 0) {
+    out->append("null");
+  } else {
+    out->push_back('[');
+    num(out, t.evaluation.sel_true);
+    out->push_back(',');
+    num(out, t.evaluation.sel_pred);
+    out->push_back(']');
+  }
+  out->push_back('}');
+}
+
+}  // namespace app
