@@ -78,12 +78,13 @@ void draw_training_view(State& s) {
   if (wide) {
     const float left = std::clamp(avail.x * 0.34f, font * 19.0f, font * 26.0f);
     ImGui::BeginChild("train-controls", ImVec2(left, avail.y), false);
-    t.panel.DrawControls(t.session, t.data, t.use_trained, left - st.ScrollbarSize, &t.commands, &t.layout);
+    t.panel.DrawControls(t.session, t.use_trained, left - st.ScrollbarSize, &t.commands, &t.layout);
     ImGui::EndChild();
     ImGui::SameLine(0, font);
     const float right = avail.x - left - font;
     ImGui::BeginChild("train-results", ImVec2(right, avail.y), false);
     const float w = right - st.ScrollbarSize;
+    t.panel.DrawReadout(t.session, t.data, w);
     t.panel.DrawCurves(t.session, w, std::min(avail.y * 0.42f, font * 13.0f));
     ImGui::Spacing();
     t.evaluation.Draw(t.session, w, &t.layout);
@@ -91,7 +92,8 @@ void draw_training_view(State& s) {
   } else {
     ImGui::BeginChild("train-all", avail, false);
     const float w = avail.x - st.ScrollbarSize;
-    t.panel.DrawControls(t.session, t.data, t.use_trained, w, &t.commands, &t.layout);
+    t.panel.DrawControls(t.session, t.use_trained, w, &t.commands, &t.layout);
+    t.panel.DrawReadout(t.session, t.data, w);
     ImGui::Spacing();
     t.panel.DrawCurves(t.session, w, font * 16.0f);
     ImGui::Spacing();
@@ -111,21 +113,27 @@ void training_after_frame(State& s) {
   const double now = now_ms();
   const bool working = t.session.status() == TrainingSession::Status::Running || t.session.Evaluating();
   if (working) {
-    // Adapt the budget to the frame interval: grow it slowly while frames come in time, shrink it
-    // quickly when they do not. The interval includes drawing and the browser's own work.
+    // Adapt the budget to the frame interval: the frame's other work (drawing, the browser) is the
+    // interval minus the last budget; the budget is what is left of kTargetFrameMs. When drawing
+    // alone takes longer (a loaded machine) training keeps a floor, so it never starves.
     if (t.last_frame_ms >= 0) {
       const double dt = now - t.last_frame_ms;
       t.frame_interval_ms = t.frame_interval_ms > 0 ? 0.8 * t.frame_interval_ms + 0.2 * dt : dt;
-      if (dt > kTargetFrameMs + 4.0) t.budget_ms *= 0.85;
-      else t.budget_ms += 0.25;
-      t.budget_ms = std::clamp(t.budget_ms, 2.0, 30.0);
+      const double other = std::max(0.0, dt - t.last_work_ms);
+      t.other_ms = t.other_ms > 0 ? 0.8 * t.other_ms + 0.2 * other : other;
+      // When drawing alone takes longer than the target (a slow or busy machine), training still gets
+      // half of each frame: the frame rate then falls to at most two thirds of what drawing allows.
+      const double floor = std::max(kMinBudgetMs, 0.5 * t.other_ms);
+      t.budget_ms = std::clamp(kTargetFrameMs - 3.0 - t.other_ms, floor, 100.0);
     }
     t.last_frame_ms = now;
   } else {
     t.last_frame_ms = -1;
   }
   const TrainingSession::Status before = t.session.status();
+  const double w0 = now_ms();
   const bool did = t.session.Advance(t.budget_ms);
+  t.last_work_ms = now_ms() - w0;
   const TrainingSession::Status after = t.session.status();
   if (did) request_redraw(s);
   if (before == TrainingSession::Status::Running && after != TrainingSession::Status::Running) t.save_run = true;

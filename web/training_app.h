@@ -20,6 +20,8 @@ struct State;
 
 // Frames per second the page keeps while training (the budget adapts to the frame interval).
 constexpr double kTargetFrameMs = 1000.0 / 30.0;
+// The least training time per frame, even when drawing alone takes longer than kTargetFrameMs.
+constexpr double kMinBudgetMs = 6.0;
 
 struct Training {
   TrainingSession session;
@@ -42,6 +44,8 @@ struct Training {
   double budget_ms = 8.0;
   double last_frame_ms = -1;
   double frame_interval_ms = 0;  // smoothed interval between frames while working
+  double other_ms = 0;           // smoothed time of a frame's other work (interval - training)
+  double last_work_ms = 0;       // training time in the last frame
 
   // Requests to the platform, taken by it after the frame (platform_web.cpp, platform_native.cpp).
   bool want_data = false;

@@ -45,7 +45,7 @@ void TrainingPanel::SyncSpecText() {
   synced_ = true;
 }
 
-void TrainingPanel::DrawControls(const TrainingSession& s, const TrainingData& data, bool use_trained, float width,
+void TrainingPanel::DrawControls(const TrainingSession& s, bool use_trained, float width,
                                  TrainCommands* cmd, TrainLayout* L) {
   if (!synced_) SyncSpecText();
   const auto& ps = dl::presets();
@@ -134,6 +134,22 @@ void TrainingPanel::DrawControls(const TrainingSession& s, const TrainingData& d
   ImGui::EndDisabled();
   L->reset = item_rect();
 
+  if (s.HasModel()) {
+    ImGui::Spacing();
+    bool use = use_trained;
+    if (ImGui::Checkbox("Use this model on the drawing pad", &use)) cmd->toggle_use_trained = true;
+    L->use_trained = item_rect();
+    if (ImGui::Button("Evaluate on the test set")) cmd->evaluate = true;
+    L->evaluate = item_rect();
+    ImGui::SameLine();
+    if (ImGui::Button("Download model")) cmd->download = true;
+    L->download = item_rect();
+  } else {
+    L->use_trained = L->evaluate = L->download = WRect{};
+  }
+}
+
+void TrainingPanel::DrawReadout(const TrainingSession& s, const TrainingData& data, float width) {
   // The data.
   if (data.kind == TrainingData::Loading) {
     char over[64];
@@ -154,6 +170,7 @@ void TrainingPanel::DrawControls(const TrainingSession& s, const TrainingData& d
 
   // The read-out.
   if (s.HasModel()) {
+    const bool running = s.status() == TrainingSession::Status::Running;
     ImGui::Spacing();
     ImGui::TextColored(kTitle, "%s", running ? "Training" : s.status() == TrainingSession::Status::Finished ? "Finished" : "Paused");
     const float total_epochs = s.steps_per_epoch() ? static_cast<float>(s.total_steps()) / s.steps_per_epoch() : 0;
@@ -170,17 +187,6 @@ void TrainingPanel::DrawControls(const TrainingSession& s, const TrainingData& d
     ImGui::Text("%.0f images/s   %s elapsed   ETA %s", s.images_per_second(), el, eta);
     ImGui::TextColored(kMuted, "%s, %lld parameters, learning rate now %.3g", s.model().spec().c_str(),
                        static_cast<long long>(s.model().num_params()), static_cast<double>(s.lr_now()));
-    ImGui::Spacing();
-    bool use = use_trained;
-    if (ImGui::Checkbox("Use this model on the drawing pad", &use)) cmd->toggle_use_trained = true;
-    L->use_trained = item_rect();
-    if (ImGui::Button("Evaluate on the test set")) cmd->evaluate = true;
-    L->evaluate = item_rect();
-    ImGui::SameLine();
-    if (ImGui::Button("Download model")) cmd->download = true;
-    L->download = item_rect();
-  } else {
-    L->use_trained = L->evaluate = L->download = WRect{};
   }
 }
 

@@ -38,8 +38,10 @@ struct TrainLayout {
 class TrainingPanel {
  public:
   // Left column: data, options, buttons, read-out. width: the column's width.
-  void DrawControls(const TrainingSession& s, const TrainingData& data, bool use_trained, float width,
+  void DrawControls(const TrainingSession& s, bool use_trained, float width,
                     TrainCommands* cmd, TrainLayout* layout);
+  // Status, step, epoch, loss, accuracies, images/s, elapsed time, ETA.
+  void DrawReadout(const TrainingSession& s, const TrainingData& data, float width);
   // The loss and accuracy curves, side by side or stacked, in width x height.
   void DrawCurves(const TrainingSession& s, float width, float height);
 

@@ -315,9 +315,9 @@ void TrainingSession::Diverge(int step, float loss, float lr) {
   char buf[320];
   std::snprintf(buf, sizeof(buf),
                 "Training diverged at step %d: %s at learning rate %s. Paused, and the weights of step %d are back. "
-                "Press Reset and start again with a lower learning rate (e.g. %s).",
+                "Set a lower learning rate (e.g. %s) and press Start again.",
                 step + 1, divergence_cause(loss), format_lr(lr).c_str(), good_.step,
-                format_lr(options_.lr / 10).c_str());
+                format_lr(options_.lr > 0.03f ? 0.003f : options_.lr / 10).c_str());
   message_ = buf;
 }
 
@@ -371,9 +371,12 @@ bool TrainingSession::Advance(double budget_ms) {
   }
   bool did = false;
   while (now_ms() < deadline && model_ && HasData()) {
-    if (batch_pos_ == 0 && eval_pending_) {
+    // Evaluation may run between the chunks of a batch: accumulate() does its forward and backward
+    // in one call, so nothing of the batch lives in the activations, and the accumulated gradients
+    // are not touched by an eval-mode forward.
+    if (eval_pending_) {
       EvalChunk(deadline);
-    } else if (batch_pos_ == 0 && val_pending_) {
+    } else if (val_pending_) {
       ValidateChunk(deadline);
     } else if (status_ == Status::Running) {
       if (!ready_) BuildRun();
