@@ -79,6 +79,9 @@
       step() { api().trainStep(); },
       evaluate(count) { api().trainEvaluate(count || 0); },
       useOnPad(on) { api().trainUseOnPad(!!on); },
+      // Trains softmax, mlp, conv1, R1, conv3 (and R2 with includeR2: true) one after the other
+      // with the same options; results in state().compare.
+      compare(options) { return api().trainCompare(options || {}); },
     },
   };
 

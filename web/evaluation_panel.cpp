@@ -33,6 +33,7 @@ void DrawDigit(const float* image, float side) {
 }
 
 void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L) {
+  // width is reassigned below: the right-hand part of a wide layout is narrower.
   L->confusion = WRect{};
   if (s.Evaluating()) {
     ImGui::TextColored(kMuted, "Evaluating on the test set\xe2\x80\xa6");
@@ -44,29 +45,15 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
   ImGui::TextColored(kTitle, "Test set (after step %d)", s.evaluation_step());
   ImGui::Text("accuracy %.2f%% (%d of %d), loss %.4f", 100.0 * e.accuracy(), e.correct, e.count, e.loss);
 
-  // Per-digit accuracy.
-  if (ImGui::BeginTable("perclass", 11, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_BordersInnerV, ImVec2(width, 0))) {
-    ImGui::TableNextRow();
-    ImGui::TableNextColumn();
-    ImGui::TextColored(kMuted, "digit");
-    for (int c = 0; c < dl::kClasses; ++c) {
-      ImGui::TableNextColumn();
-      ImGui::Text("%d", c);
-    }
-    ImGui::TableNextRow();
-    ImGui::TableNextColumn();
-    ImGui::TextColored(kMuted, "%%");
-    for (int c = 0; c < dl::kClasses; ++c) {
-      ImGui::TableNextColumn();
-      ImGui::Text("%.1f", 100.0 * e.class_accuracy(c));
-    }
-    ImGui::EndTable();
-  }
-
   // The confusion matrix: rows are the true digit, columns the prediction.
-  ImGui::Spacing();
-  ImGui::TextColored(kTitle, "Confusion matrix (row: true digit, column: prediction; click a cell)");
-  const float cell = std::min(line * 2.2f, (width - line * 1.5f) / 10.0f);
+  // Wide: the matrix on the left, the per-digit accuracy, the gallery and the mistakes on its right.
+  const float cell = std::min(line * 1.75f, (width - line * 1.5f) / 10.0f);
+  const float matrix_w = line * 1.2f + cell * 10.0f;
+  const bool side = width - matrix_w - line > line * 22.0f;
+  const float rest_w = side ? width - matrix_w - line : width;
+  ImGui::BeginGroup();
+  ImGui::TextColored(kTitle, "Confusion matrix");
+  ImGui::TextColored(kMuted, "row: true digit, column: answer");
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 o = ImGui::GetCursorScreenPos();
   const ImVec2 m0(o.x + line * 1.2f, o.y + line * 1.2f);
@@ -107,12 +94,36 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
   }
   L->confusion = WRect{m0.x, m0.y, cell * 10, cell * 10};
   ImGui::SetCursorScreenPos(ImVec2(o.x, m0.y + cell * 10 + line * 0.3f));
+  ImGui::Dummy(ImVec2(matrix_w, 0));
+  ImGui::EndGroup();
+  if (side) ImGui::SameLine(0, line);
+  ImGui::BeginGroup();
+  width = rest_w;
+  // Per-digit accuracy.
+  if (ImGui::BeginTable("perclass", 11, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_BordersInnerV, ImVec2(width, 0))) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextColored(kMuted, "digit");
+    for (int c = 0; c < dl::kClasses; ++c) {
+      ImGui::TableNextColumn();
+      ImGui::Text("%d", c);
+    }
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextColored(kMuted, "%%");
+    for (int c = 0; c < dl::kClasses; ++c) {
+      ImGui::TableNextColumn();
+      ImGui::Text("%.1f", 100.0 * e.class_accuracy(c));
+    }
+    ImGui::EndTable();
+  }
+
 
   // The gallery behind the selected cell.
   const float thumb = line * 2.6f;
   const int per_row = std::max(1, static_cast<int>(width / (thumb + 4)));
   if (sel_true >= 0) {
-    ImGui::TextColored(kTitle, "True %d, predicted %d: %d images%s", sel_true, sel_pred, e.confusion[sel_true][sel_pred],
+    ImGui::TextColored(kTitle, "True %d, answered %d: %d images%s", sel_true, sel_pred, e.confusion[sel_true][sel_pred],
                        e.confusion[sel_true][sel_pred] > kGalleryMax ? " (the first 48)" : "");
     int shown = 0;
     if (sel_true != sel_pred) {
@@ -158,6 +169,7 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
     ImGui::EndGroup();
   }
   if (n == 0) ImGui::TextColored(kMuted, "none");
+  ImGui::EndGroup();
 }
 
 }  // namespace app

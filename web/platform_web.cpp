@@ -92,6 +92,11 @@ EM_JS(void, js_install_api, (), {
     trainEvaluate: function(count) { _digitlab_api_train_action(3, count | 0); },
     trainStep: function() { _digitlab_api_train_action(4, 0); },
     trainUseOnPad: function(on) { _digitlab_api_train_action(5, on ? 1 : 0); },
+    trainCompare: function(options) {
+      var o = Object.assign({}, options || {});
+      o.compare = true;
+      return api.trainStart(o);
+    },
     mnistProgress: function(received, total) { _digitlab_api_mnist_progress(received, total); },
     mnistFile: function(which, bytes) {
       var p = _malloc(Math.max(1, bytes.length));
@@ -171,6 +176,11 @@ EMSCRIPTEN_KEEPALIVE const char* digitlab_api_train_start(const char* options_js
   if (number("subset")) o.subset = j["subset"].get<int>();
   if (number("seed")) o.seed = j["seed"].get<uint64_t>();
   if (j.contains("augment") && j["augment"].is_boolean()) o.augment = j["augment"].get<bool>();
+  if (j.contains("compare") && j["compare"].is_boolean() && j["compare"].get<bool>()) {
+    const bool slow = j.contains("includeR2") && j["includeR2"].is_boolean() && j["includeR2"].get<bool>();
+    app::training_compare(*g_state, o, slow);
+    return error.c_str();
+  }
   const dl::Status st = app::training_start(*g_state, o);
   if (!st.ok()) error = st.message();
   return error.c_str();

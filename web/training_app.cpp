@@ -8,6 +8,7 @@
 #include "app.h"
 #include "app_state.h"
 #include "imgui.h"
+#include "spec.h"
 
 namespace app {
 
@@ -65,6 +66,47 @@ void apply_commands(State& s) {
   if (c.evaluate) training_evaluate(s, 0);
   if (c.toggle_use_trained) training_use_on_pad(s, !t.use_trained);
   if (c.download) training_download(s);
+  if (c.compare) training_compare(s, c.options, t.panel.compare_slow);
+}
+
+// The compare queue: when the current preset has finished and its test evaluation is in, record
+// it and start the next one.
+void drive_compare(State& s) {
+  Training& t = s.training;
+  Compare& c = t.compare;
+  const TrainingSession& ss = t.session;
+  if (!c.running || !ss.HasData()) return;
+  if (!c.current.empty()) {
+    if (ss.diverged() || ss.status() == TrainingSession::Status::Empty) {
+      c.running = false;
+      c.current.clear();
+      return;
+    }
+    if (ss.status() != TrainingSession::Status::Finished || !ss.HasEvaluation() || ss.Evaluating() ||
+        ss.evaluation_step() != ss.step()) {
+      return;
+    }
+    CompareEntry e;
+    e.preset = c.current;
+    for (const dl::Preset& p : dl::presets())
+      if (c.current == p.name) e.hidden_layers = p.hidden_layers;
+    e.params = ss.model().num_params();
+    e.flops = 2 * ss.model().macs_per_image();
+    e.seconds = ss.elapsed();
+    e.test_accuracy = ss.evaluation().accuracy();
+    e.validation = ss.validation();
+    c.done.push_back(std::move(e));
+    c.current.clear();
+  }
+  if (c.queue.empty()) {
+    c.running = false;
+    return;
+  }
+  TrainOptions o = c.base;
+  o.spec = c.queue.front();
+  c.queue.erase(c.queue.begin());
+  if (t.session.Start(o).ok()) c.current = o.spec; else c.running = false;
+  request_redraw(s);
 }
 
 }  // namespace
@@ -85,9 +127,11 @@ void draw_training_view(State& s) {
     ImGui::BeginChild("train-results", ImVec2(right, avail.y), false);
     const float w = right - st.ScrollbarSize;
     t.panel.DrawReadout(t.session, t.data, w);
-    t.panel.DrawCurves(t.session, w, std::min(avail.y * 0.42f, font * 13.0f));
+    t.panel.DrawCurves(t.session, w, std::min(avail.y * 0.42f, font * (t.session.HasEvaluation() ? 10.0f : 13.0f)));
     ImGui::Spacing();
     t.evaluation.Draw(t.session, w, &t.layout);
+    ImGui::Spacing();
+    t.compare.Draw(w, font * 12.0f);
     ImGui::EndChild();
   } else {
     ImGui::BeginChild("train-all", avail, false);
@@ -98,6 +142,8 @@ void draw_training_view(State& s) {
     t.panel.DrawCurves(t.session, w, font * 16.0f);
     ImGui::Spacing();
     t.evaluation.Draw(t.session, w, &t.layout);
+    ImGui::Spacing();
+    t.compare.Draw(w, font * 12.0f);
     ImGui::EndChild();
   }
 }
@@ -134,6 +180,7 @@ void training_after_frame(State& s) {
   const double w0 = now_ms();
   const bool did = t.session.Advance(t.budget_ms);
   t.last_work_ms = now_ms() - w0;
+  drive_compare(s);
   const TrainingSession::Status after = t.session.status();
   if (did) request_redraw(s);
   if (before == TrainingSession::Status::Running && after != TrainingSession::Status::Running) t.save_run = true;
@@ -147,13 +194,15 @@ void training_after_frame(State& s) {
 
 bool training_wants_frame(const State& s) {
   const Training& t = s.training;
-  return t.session.status() == TrainingSession::Status::Running || t.session.Evaluating() ||
+  return t.compare.running || t.session.status() == TrainingSession::Status::Running || t.session.Evaluating() ||
          t.data.kind == TrainingData::Loading || t.want_data || t.save_run || t.forget_run || !t.download.empty();
 }
 
 dl::Status training_start(State& s, const TrainOptions& o) {
   Training& t = s.training;
   t.panel.edit = o;
+  t.compare.running = false;
+  t.compare.current.clear();
   if (!t.mnist_missing.empty()) {
     t.data.kind = TrainingData::Missing;
     t.data.message = t.mnist_missing;
@@ -207,6 +256,7 @@ void training_reset(State& s) {
   if (t.use_trained) training_use_on_pad(s, false);
   t.session.Reset();
   t.start_when_data = false;
+  t.compare = Compare{};
   t.forget_run = true;
   t.evaluation.sel_true = t.evaluation.sel_pred = -1;
   request_redraw(s);
@@ -245,6 +295,32 @@ void training_download(State& s) {
   std::string name = t.session.options().spec;
   for (char& c : name) if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) c = '_';
   t.download_name = "digitlab-" + name + ".safetensors";
+  request_redraw(s);
+}
+
+void training_compare(State& s, const TrainOptions& o, bool include_slow) {
+  Training& t = s.training;
+  if (!t.mnist_missing.empty()) {
+    t.data.kind = TrainingData::Missing;
+    t.data.message = t.mnist_missing;
+    return;
+  }
+  Compare& c = t.compare;
+  c = Compare{};
+  c.base = o;
+  for (const dl::Preset& p : dl::presets()) {
+    if (p.hidden_layers < 0) continue;
+    if (std::string(p.name) == "R2" && !include_slow) continue;
+    c.queue.push_back(p.name);
+  }
+  c.include_slow = include_slow;
+  c.running = true;
+  t.start_when_data = false;
+  if (!t.session.HasData() && t.data.kind != TrainingData::Loading) {
+    t.data.kind = TrainingData::Loading;
+    t.data.received = 0;
+    t.want_data = true;
+  }
   request_redraw(s);
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dataset.h"
+#include "compare_panel.h"
 #include "evaluation_panel.h"
 #include "status.h"
 #include "training_panel.h"
@@ -30,6 +31,7 @@ struct Training {
   EvaluationPanel evaluation;
   TrainCommands commands;
   TrainLayout layout;
+  Compare compare;
 
   // The trained model on the drawing pad (State::model holds a copy; State::shipped the pad's own).
   bool use_trained = false;
@@ -71,6 +73,9 @@ void training_reset(State& s);
 void training_evaluate(State& s, int count);
 void training_use_on_pad(State& s, bool on);
 void training_download(State& s);
+// Trains the hidden-layer family (softmax, mlp, conv1, R1, conv3; R2 too with include_slow) one
+// after the other with the options' budget, for the compare view.
+void training_compare(State& s, const TrainOptions& o, bool include_slow);
 
 // The platform's answers.
 void training_data_progress(State& s, double received, double total);

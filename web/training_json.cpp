@@ -199,9 +199,35 @@ void append_training_json(const State& s, std::string* out) {
   key(out, "download"); rect(out, L.download);
   key(out, "learningRate"); rect(out, L.lr);
   key(out, "preset"); rect(out, L.preset);
+  key(out, "compare"); rect(out, L.compare);
   key(out, "confusion"); rect(out, L.confusion);
   out->push_back('}');
   out->push_back('}');
+
+  key(out, "compare");
+  out->append("{\"running\":");
+  out->append(t.compare.running ? "true" : "false");
+  out->append(",\"current\":");
+  if (t.compare.current.empty()) out->append("null"); else str(out, t.compare.current);
+  out->append(",\"results\":[");
+  for (size_t i = 0; i < t.compare.done.size(); ++i) {
+    const CompareEntry& e = t.compare.done[i];
+    if (i) out->push_back(',');
+    out->append("{\"preset\":");
+    str(out, e.preset);
+    out->append(",\"hiddenLayers\":");
+    num(out, e.hidden_layers);
+    out->append(",\"params\":");
+    num(out, static_cast<double>(e.params), "%.0f");
+    out->append(",\"flops\":");
+    num(out, static_cast<double>(e.flops), "%.0f");
+    out->append(",\"seconds\":");
+    num(out, e.seconds);
+    out->append(",\"testAccuracy\":");
+    num(out, e.test_accuracy);
+    out->push_back('}');
+  }
+  out->append("]}");
 
   key(out, "evaluation");
   if (!ss.HasEvaluation()) {

@@ -133,6 +133,13 @@ void TrainingPanel::DrawControls(const TrainingSession& s, bool use_trained, flo
   if (ImGui::Button("Reset")) cmd->reset = true;
   ImGui::EndDisabled();
   L->reset = item_rect();
+  if (ImGui::Button("Compare hidden layers")) {
+    cmd->compare = true;
+    cmd->options = edit;
+  }
+  L->compare = item_rect();
+  ImGui::SameLine();
+  ImGui::Checkbox("with R2 (slow)", &compare_slow);
 
   if (s.HasModel()) {
     ImGui::Spacing();

@@ -21,7 +21,7 @@ struct TrainingData {
 
 struct TrainCommands {
   bool start = false, pause = false, resume = false, step = false, reset = false, evaluate = false;
-  bool toggle_use_trained = false, download = false;
+  bool toggle_use_trained = false, download = false, compare = false;
   TrainOptions options;  // for start
 };
 
@@ -31,7 +31,7 @@ struct WRect {  // a control's rectangle in window coordinates (CSS pixels in th
 
 // Where the controls are this frame, for the automation API (tests click them).
 struct TrainLayout {
-  WRect start, pause, resume, step, reset, evaluate, use_trained, download, lr, preset;
+  WRect start, pause, resume, step, reset, evaluate, use_trained, download, lr, preset, compare;
   WRect confusion;  // the whole 10x10 confusion matrix (cell (t, p) is row t, column p)
 };
 
@@ -46,6 +46,7 @@ class TrainingPanel {
   void DrawCurves(const TrainingSession& s, float width, float height);
 
   TrainOptions edit;  // the options as edited (used by Start)
+  bool compare_slow = false;  // the compare run includes R2
 
  private:
   void SyncSpecText();

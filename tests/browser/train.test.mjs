@@ -118,7 +118,8 @@ test('train: Start trains R1 (loss falls), Pause/Resume, Evaluate, use on pad, d
   assert(e.perClass.length === 10 && e.mistakes.length > 0, 'per-class accuracy and mistakes');
   t = await trainState(page);
   const m = t.buttons.confusion;
-  await page.mouse.click(m.x + (9 + 0.5) * m.width / 10, m.y + (4 + 0.5) * m.height / 10);
+  assert(m.width > 0 && m.y + m.height <= 800, `the confusion matrix is on screen: ${JSON.stringify(m)}`);
+  await click(page, { x: m.x + 9 * m.width / 10, y: m.y + 4 * m.height / 10, width: m.width / 10, height: m.height / 10 });
   await page.waitForFunction(() => JSON.stringify(window.digitlab.state().evaluation.selectedCell) === '[4,9]');
   await page.screenshot({ path: screenshotPath('train-evaluation-1280x800.png') });
 
