@@ -117,8 +117,15 @@ test('train: Start trains R1 (loss falls), Pause/Resume, Evaluate, use on pad, d
   assert(diag === e.correct && e.accuracy > 0.6, `accuracy ${e.accuracy}, diagonal ${diag}, correct ${e.correct}`);
   assert(e.perClass.length === 10 && e.mistakes.length > 0, 'per-class accuracy and mistakes');
   t = await trainState(page);
-  const m = t.buttons.confusion;
-  assert(m.width > 0 && m.y + m.height <= 800, `the confusion matrix is on screen: ${JSON.stringify(m)}`);
+  let m = t.buttons.confusion;
+  // Scroll the results column with the mouse wheel until the whole matrix is on screen.
+  for (let i = 0; i < 20 && m.y + m.height > 790; i++) {
+    await page.mouse.move(m.x + m.width / 2, 400);
+    await page.mouse.wheel(0, 120);
+    await page.waitForTimeout(250);
+    m = (await trainState(page)).buttons.confusion;
+  }
+  assert(m.width > 0 && m.y >= 0 && m.y + m.height <= 800, `the confusion matrix is on screen: ${JSON.stringify(m)}`);
   await click(page, { x: m.x + 9 * m.width / 10, y: m.y + 4 * m.height / 10, width: m.width / 10, height: m.height / 10 });
   await page.waitForFunction(() => JSON.stringify(window.digitlab.state().evaluation.selectedCell) === '[4,9]');
   await page.screenshot({ path: screenshotPath('train-evaluation-1280x800.png') });
