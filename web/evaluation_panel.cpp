@@ -47,7 +47,7 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
 
   // The confusion matrix: rows are the true digit, columns the prediction.
   // Wide: the matrix on the left, the per-digit accuracy, the gallery and the mistakes on its right.
-  const float cell = std::min(line * 1.75f, (width - line * 1.5f) / 10.0f);
+  const float cell = std::min(line * 2.1f, (width - line * 1.5f) / 10.0f);
   const float matrix_w = line * 1.2f + cell * 10.0f;
   const bool side = width - matrix_w - line > line * 22.0f;
   const float rest_w = side ? width - matrix_w - line : width;
