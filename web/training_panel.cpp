@@ -167,7 +167,9 @@ void TrainingPanel::DrawReadout(const TrainingSession& s, const TrainingData& da
     ImGui::TextColored(kWarn, "%s", data.message.c_str());
     ImGui::PopTextWrapPos();
   } else if (data.kind == TrainingData::NotLoaded) {
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
     ImGui::TextColored(kMuted, "The MNIST images download when training starts.");
+    ImGui::PopTextWrapPos();
   }
   if (!s.message().empty()) {
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
