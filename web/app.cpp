@@ -249,7 +249,25 @@ void frame(State& s) {
                                  ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
   ImGui::Begin("DigitLab", nullptr, flags);
   const bool picker = s.has_file_picker;
-  if (L.phone) draw_phone(s, picker); else draw_desktop(s, picker);
+  // The views as tabs: Draw (pad and answer) and Layers (layer_view.h).
+  if (ImGui::BeginTabBar("views")) {
+    const auto tab = [&](const char* label, View v) {
+      const ImGuiTabItemFlags f = s.view_request == static_cast<int>(v) ? ImGuiTabItemFlags_SetSelected : 0;
+      const bool open = ImGui::BeginTabItem(label, nullptr, f);
+      if (open) s.view = v;
+      return open;
+    };
+    if (tab("Draw", View::Draw)) {
+      if (L.phone) draw_phone(s, picker); else draw_desktop(s, picker);
+      ImGui::EndTabItem();
+    }
+    if (tab("Layers", View::Layers)) {
+      s.layers.Draw(s);
+      ImGui::EndTabItem();
+    }
+    s.view_request = -1;
+    ImGui::EndTabBar();
+  }
   ImGui::End();
   s.pointer_events.clear();
   predict_if_needed(s);
@@ -316,6 +334,7 @@ void request_redraw(State& s) { s.redraw_frames = std::max(s.redraw_frames, 3); 
 bool wants_frame(const State& s) {
   const Commands& c = s.commands;
   return s.redraw_frames > 0 || prediction_stale(s) || s.pad.Drawing() || c.clear || c.undo ||
+         s.view_request >= 0 || (s.view == View::Layers && s.layers.NeedsFrame(s)) ||
          c.toggle_classroom || c.pick_model || !c.load_model_path.empty() ||
          ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) || ImGui::GetIO().WantTextInput;
 }

@@ -14,6 +14,7 @@
 #include "draw_pad.h"
 #include "fonts.h"
 #include "input_preview.h"
+#include "layer_view.h"
 #include "model.h"
 #include "model_loader.h"
 #include "prediction_panel.h"
@@ -96,6 +97,9 @@ struct Layout {
   Rect clear_button, undo_button, load_button, classroom_toggle;
 };
 
+// The views of the tab bar at the top (app.cpp).
+enum class View { Draw, Layers };
+
 struct State {
   // Window and display.
   float dpr = 1.0f;          // framebuffer pixels per window unit (devicePixelRatio in the browser)
@@ -124,6 +128,10 @@ struct State {
   PredictionPanel answer;
   InputPreview preview;
   ModelLoader loader;
+  LayerView layers;
+
+  View view = View::Draw;       // the tab on screen
+  int view_request = -1;        // a View to switch to at the next frame (API, keyboard), -1 none
 
   std::string json;  // scratch for the automation API's state() (state_json.h)
 };

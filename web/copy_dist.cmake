@@ -1,7 +1,7 @@
 # copy_dist.cmake — run at build time (cmake -P) by the digitlab_web_dist target: copies the page
 # (shell/), the UI font and, if it exists, the default model into the web build's dist folder, and
 # writes files.json (name -> size in bytes) so the loader's progress bar knows the total even when
-# the server compresses. Inputs: DIST, SHELL_DIR, MODEL, FONT.
+# the server compresses. Inputs: DIST, SHELL_DIR, MODEL, FONT, MNIST (a folder with the MNIST files; may be empty).
 foreach(f index.html loader.js style.css favicon.svg)
   file(COPY_FILE "${SHELL_DIR}/${f}" "${DIST}/${f}" ONLY_IF_DIFFERENT)
 endforeach()
@@ -25,9 +25,28 @@ else()
   file(REMOVE "${DIST}/digitlab.safetensors")
 endif()
 
+# The MNIST test set for the Layers view (gallery, top images), from MNIST_DIR when it has the files.
+set(_mnist_files t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
+set(_have_mnist TRUE)
+foreach(f ${_mnist_files})
+  if(NOT MNIST OR NOT EXISTS "${MNIST}/${f}")
+    set(_have_mnist FALSE)
+  endif()
+endforeach()
+if(_have_mnist)
+  file(MAKE_DIRECTORY "${DIST}/mnist")
+  foreach(f ${_mnist_files})
+    file(COPY_FILE "${MNIST}/${f}" "${DIST}/mnist/${f}" ONLY_IF_DIFFERENT)
+  endforeach()
+else()
+  message(STATUS "No MNIST test set in DIGITLAB_MNIST_DIR ('${MNIST}'): the Layers view will work on drawings only")
+  file(REMOVE_RECURSE "${DIST}/mnist")
+endif()
+
 set(_json "{")
 set(_sep "")
-foreach(f digitlab.js digitlab.wasm digitlab.safetensors DejaVuSans.ttf)
+foreach(f digitlab.js digitlab.wasm digitlab.safetensors DejaVuSans.ttf mnist/t10k-images-idx3-ubyte.gz
+          mnist/t10k-labels-idx1-ubyte.gz)
   if(EXISTS "${DIST}/${f}")
     file(SIZE "${DIST}/${f}" _size)
     string(APPEND _json "${_sep}\"${f}\": ${_size}")

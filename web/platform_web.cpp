@@ -10,6 +10,7 @@
 #include <SDL.h>
 
 #include "app.h"
+#include "layer_api.h"
 #include "platform.h"
 #include "state_json.h"
 
@@ -134,6 +135,7 @@ void open_file_picker() { js_open_file_picker(); }
 void start(app::State* s) {
   g_state = s;
   js_install_api();
+  app::install_layer_api(s);  // window.digitlab.layers
 }
 
 void frame_presented(app::State& s) {
