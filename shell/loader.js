@@ -90,7 +90,9 @@
       pickTestImage(index) { return api().layers.pickTestImage(index); },
       enlarge(channel) { api().layers.enlarge(channel); },
       setNormalisation(mode) { api().layers.setNormalisation(mode); },
-      setLive(on) { api().layers.setLive(on); },
+      // Frame-rate measurement: 'upload' draws every frame and re-uploads every texture,
+      // 'recompute' also re-runs the network each frame; false stops.
+      setLive(mode) { api().layers.setLive(mode); },
       // Resolves with the test-set indices of the 9 images that activate the channel most (best
       // first); the scan runs a few batches per frame, with its progress in state().layerView.top.
       async topImages(step, channel) {

@@ -266,6 +266,7 @@ void frame(State& s) {
       ImGui::EndTabItem();
     }
     s.view_request = -1;
+    s.commands.layer_step = 0;  // the Layers view took it, or it is not on screen
     ImGui::EndTabBar();
   }
   ImGui::End();
@@ -333,7 +334,7 @@ void request_redraw(State& s) { s.redraw_frames = std::max(s.redraw_frames, 3); 
 
 bool wants_frame(const State& s) {
   const Commands& c = s.commands;
-  return s.redraw_frames > 0 || prediction_stale(s) || s.pad.Drawing() || c.clear || c.undo ||
+  return s.redraw_frames > 0 || prediction_stale(s) || s.pad.Drawing() || c.clear || c.undo || c.layer_step != 0 ||
          s.view_request >= 0 || (s.view == View::Layers && s.layers.NeedsFrame(s)) ||
          c.toggle_classroom || c.pick_model || !c.load_model_path.empty() ||
          ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) || ImGui::GetIO().WantTextInput;

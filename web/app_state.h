@@ -53,6 +53,7 @@ struct Commands {
   bool toggle_classroom = false;
   bool pick_model = false;       // open the platform's file picker
   std::string load_model_path;   // desktop: load the model file at this path
+  int layer_step = 0;            // Layers view: steps to move (arrow keys; +-1000 = last/first)
 };
 
 // The loaded network. Replaced as a whole only when a new file loads without error.

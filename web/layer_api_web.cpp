@@ -37,7 +37,7 @@ EM_JS(void, js_install_layer_api, (), {
     pickTestImage: function(index) { return _digitlab_layers_pick(index | 0) !== 0; },
     enlarge: function(channel) { _digitlab_layers_enlarge(channel | 0); },
     setNormalisation: function(mode) { _digitlab_layers_normalisation(mode === 'map' ? 1 : 0); },
-    setLive: function(on) { _digitlab_layers_live(on ? 1 : 0); },
+    setLive: function(mode) { _digitlab_layers_live(mode === 'recompute' ? 2 : (mode ? 1 : 0)); },
     startTopImages: function(step, channel) { return _digitlab_layers_top(step | 0, channel | 0) !== 0; },
     setTestImages: function(images, labels) {
       var a = _malloc(Math.max(1, images.length)), b = _malloc(Math.max(1, labels.length));
@@ -93,8 +93,9 @@ EMSCRIPTEN_KEEPALIVE void digitlab_layers_normalisation(int per_map) {
   app::request_redraw(*g_state);
 }
 
-EMSCRIPTEN_KEEPALIVE void digitlab_layers_live(int on) {
-  g_state->layers.live = on != 0;
+EMSCRIPTEN_KEEPALIVE void digitlab_layers_live(int mode) {
+  g_state->layers.live = mode == 2 ? app::LayerView::Live::Recompute : mode == 1 ? app::LayerView::Live::Upload
+                                                                               : app::LayerView::Live::Off;
   app::request_redraw(*g_state);
 }
 

@@ -2,6 +2,7 @@
 #include "layer_view.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -13,6 +14,11 @@
 namespace app {
 
 namespace {
+
+double now_ms() {
+  using clock = std::chrono::steady_clock;
+  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
+}
 
 const ImU32 kMuted = IM_COL32(150, 158, 172, 255);
 const ImU32 kAccent = IM_COL32(255, 214, 10, 255);   // the current step: yellow, seen from the back row
@@ -90,6 +96,7 @@ void LayerView::Rebuild(const State& s) {
 }
 
 void LayerView::Run(State& s) {
+  const double t0 = now_ms();
   const Prediction& p = s.prediction;
   if (source_ >= 0 && test.loaded && source_ < test.set.count) {
     std::copy(test.set.image(source_), test.set.image(source_) + dl::kImageSize, input_);
@@ -123,6 +130,7 @@ void LayerView::Run(State& s) {
   ran_source_version_ = source_version_;
   ++data_version_;
   ++runs_;
+  run_ms_ = now_ms() - t0;
 }
 
 void LayerView::Update(State& s) {
@@ -131,17 +139,19 @@ void LayerView::Update(State& s) {
     input_version_ = -1;
   }
   const bool input_changed = source_ < 0 ? input_version_ != s.prediction.version : ran_source_version_ != source_version_;
-  if (input_changed || live) Run(s);
+  if (input_changed || live == Live::Recompute) Run(s);
+  if (live == Live::Upload) ++data_version_;  // the textures are re-uploaded as after a new run
   if (top.Running()) {
     if (top.ModelVersion() != s.model.version) {
       top.Start(s.model.model, s.model.version, test, top.Layer(), top.Channel());  // weights changed: start over
     }
-    top.Step(test, 8.0);  // ms per frame: the page keeps drawing at 60 fps on a laptop
+    // Work per frame: the page keeps drawing (and showing the progress bar) at about 30 fps.
+    top.Step(test, 25.0);
   }
 }
 
 bool LayerView::NeedsFrame(const State& s) const {
-  if (top.Running() || live) return true;
+  if (top.Running() || live != Live::Off) return true;
   if (model_version_ != s.model.version) return true;
   return source_ < 0 ? input_version_ != s.prediction.version : ran_source_version_ != source_version_;
 }
@@ -237,10 +247,13 @@ void LayerView::DrawNav(State& s, float width) {
   ImGui::EndDisabled();
 }
 
-void LayerView::DrawInputColumn(State& s, float width) {
+void LayerView::DrawInputColumn(State& s, float width, float height, bool row) {
   const Layout& L = s.layout;
-  // The small pad: the same drawing as the Draw view.
-  const float side = std::min(width, L.height * 0.36f);
+  // The small pad: the same drawing as the Draw view. In a column (landscape) everything stacks;
+  // in a row (portrait: a tablet upright) the pad, the input and the gallery sit side by side.
+  const float side = row ? std::min(width * 0.4f, height * 0.8f) : std::min(width, L.height * (s.classroom ? 0.28f : 0.36f));
+  const float x_start = ImGui::GetCursorScreenPos().x;
+  if (row) ImGui::BeginGroup();
   const ImVec2 pa = ImGui::GetCursorScreenPos();
   pad_rect_[0] = pa.x; pad_rect_[1] = pa.y; pad_rect_[2] = side; pad_rect_[3] = side;
   s.pad.Draw(s.pointer_events, side, !ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup));
@@ -253,6 +266,11 @@ void LayerView::DrawInputColumn(State& s, float width) {
   if (ImGui::Button("Clear")) s.commands.clear = true;
   ImGui::SameLine();
   if (ImGui::Button("Undo")) s.commands.undo = true;
+  if (row) {
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+  }
 
   // The input the steps show, with the saliency over it and the hovered unit's receptive field.
   ImGui::Spacing();
@@ -263,7 +281,7 @@ void LayerView::DrawInputColumn(State& s, float width) {
   } else {
     ImGui::TextColored(ImColor(kMuted).Value, "Input: your drawing");
   }
-  const float in_side = std::min(width * 0.62f, L.height * 0.2f);
+  const float in_side = row ? std::min(side * 0.55f, width * 0.2f) : std::min(width * 0.62f, L.height * 0.2f);
   if (input_tex_version_ != data_version_ * 2 + (show_saliency ? 1 : 0) || !input_tex_.Valid()) {
     float smax = 0;
     for (float v : saliency_) smax = std::max(smax, v);
@@ -311,7 +329,15 @@ void LayerView::DrawInputColumn(State& s, float width) {
     ImGui::TextColored(ImColor(kMuted).Value, "Orange: the pixels the answer %d depends on most.", digit_);
     ImGui::PopTextWrapPos();
   }
-  DrawGallery(s, width);
+  if (row) {
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    DrawGallery(s, std::max(L.font_px * 6, width - (ImGui::GetCursorScreenPos().x - x_start)));
+    ImGui::EndGroup();
+  } else {
+    DrawGallery(s, width);
+  }
 }
 
 void LayerView::DrawGallery(State& s, float width) {
@@ -511,11 +537,11 @@ void LayerView::DrawDetail(State& s, float width) {
   const bool first = in_c == 1;
   if (!first && channel_ < 0) return;
   const int key = conv_step * 4096 + (first ? 4095 : channel_);
-  if (kernels_key_ != key || kernels_version_ != model_version_ * 7919 + data_version_ * (live ? 1 : 0) || !kernels_.Valid()) {
+  if (kernels_key_ != key || kernels_version_ != model_version_ * 7919 + data_version_ * (live != Live::Off ? 1 : 0) || !kernels_.Valid()) {
     if (first) kernels_.Update(w, filters * k * k, filters, k, k, 0, Normalisation::PerLayer);
     else kernels_.Update(w + static_cast<size_t>(channel_) * in_c * k * k, in_c * k * k, in_c, k, k, 0, Normalisation::PerLayer);
     kernels_key_ = key;
-    kernels_version_ = model_version_ * 7919 + data_version_ * (live ? 1 : 0);
+    kernels_version_ = model_version_ * 7919 + data_version_ * (live != Live::Off ? 1 : 0);
   }
   ImGui::Spacing();
   if (first) ImGui::Text("Filters of %s: %d kernels %dx%d", steps_[conv_step].name.c_str(), filters, k, k);
@@ -620,6 +646,7 @@ void LayerView::HandleSwipe(State& s) {
 }
 
 void LayerView::Draw(State& s) {
+  const double t0 = now_ms();
   Update(s);
   const Layout& L = s.layout;
   const ImGuiStyle& st = ImGui::GetStyle();
@@ -627,12 +654,11 @@ void LayerView::Draw(State& s) {
   hover_valid_ = hover_next_;
   hover_next_ = false;
 
-  // Keyboard: arrows step (Home/End jump), as a clicker or a presenter's keyboard does.
-  if (!ImGui::GetIO().WantTextInput) {
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow)) || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageDown))) { StepBy(1); scroll_to_current_ = true; }
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow)) || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageUp))) { StepBy(-1); scroll_to_current_ = true; }
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) { Select(0); scroll_to_current_ = true; }
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) { Select(static_cast<int>(steps_.size()) - 1); scroll_to_current_ = true; }
+  // Keyboard (main.cpp): arrows and Page Up/Down step, Home/End jump, as a presenter's clicker does.
+  if (s.commands.layer_step != 0) {
+    StepBy(s.commands.layer_step);
+    s.commands.layer_step = 0;
+    scroll_to_current_ = true;
   }
   HandleSwipe(s);
 
@@ -643,13 +669,14 @@ void LayerView::Draw(State& s) {
   // Landscape: the input column on the left; portrait (a tablet upright, a phone): on top.
   const bool portrait = L.width < L.height * 0.9f;
   const float rest_h = L.height - ImGui::GetCursorPosY() - st.WindowPadding.y;
-  float col_w = portrait ? inner_w : std::clamp(inner_w * 0.24f, L.font_px * 11, L.font_px * 18);
-  ImGui::BeginChild("input", ImVec2(col_w, portrait ? rest_h * 0.42f : rest_h), false);
-  DrawInputColumn(s, col_w - st.ScrollbarSize);
+  const float col_w = portrait ? inner_w : std::clamp(inner_w * 0.22f, L.font_px * 10, L.font_px * 16);
+  const float input_h = portrait ? std::min(rest_h * 0.36f, inner_w * 0.45f) : rest_h;
+  ImGui::BeginChild("input", ImVec2(col_w, input_h), false);
+  DrawInputColumn(s, col_w - st.ScrollbarSize, input_h, portrait);
   ImGui::EndChild();
   if (!portrait) ImGui::SameLine(0, L.font_px);
   const float main_w = portrait ? inner_w : inner_w - col_w - L.font_px;
-  const float main_h = portrait ? rest_h * 0.58f - st.ItemSpacing.y : rest_h;
+  const float main_h = portrait ? rest_h - input_h - st.ItemSpacing.y : rest_h;
   ImGui::BeginChild("maps", ImVec2(main_w, main_h), false);
   grid_top_origin_ = ImGui::GetCursorScreenPos().y;
   const LayerStep& cur = steps_[current_];
@@ -662,8 +689,9 @@ void LayerView::Draw(State& s) {
     // block also without a choice (its kernels are the easiest filters to read).
     const int conv = ConvBehind(current_);
     const bool first_conv = conv >= 0 && s.model.model.layer(steps_[conv].model_layer).in().c == 1;
-    const bool detail = channel_ >= 0 || first_conv;
-    const float detail_w = detail ? std::min(main_w * 0.36f, L.font_px * 16) : 0;
+    // In classroom mode the kernels wait until a map is picked: the maps get the room.
+    const bool detail = channel_ >= 0 || (first_conv && !s.classroom);
+    const float detail_w = detail ? std::min(main_w * (portrait ? 0.4f : 0.3f), L.font_px * 14) : 0;
     ImGui::BeginChild("grid", ImVec2(main_w - detail_w - (detail ? L.font_px : 0), main_h), false);
     grid_top_origin_ = ImGui::GetCursorScreenPos().y;
     DrawMaps(s, main_w - detail_w - (detail ? L.font_px : 0) - st.ScrollbarSize, main_h - st.ItemSpacing.y);
@@ -679,6 +707,7 @@ void LayerView::Draw(State& s) {
     DrawVector(s, main_w - st.ScrollbarSize, main_h);
   }
   ImGui::EndChild();
+  draw_ms_ = now_ms() - t0;
 }
 
 }  // namespace app

@@ -63,19 +63,24 @@ class LayerView {
   int Digit() const { return digit_; }
   bool HasInput() const { return has_input_; }
   int Runs() const { return runs_; }
+  double RunMs() const { return run_ms_; }    // the last forward pass + saliency + copies
+  double DrawMs() const { return draw_ms_; }  // the last Draw(): Update, texture uploads, ImGui calls
 
   TestImages test;                       // the MNIST test set, when the page could load it
   TopImages top;
   Normalisation norm = Normalisation::PerLayer;
   bool show_saliency = true;
-  bool live = false;                     // re-run and re-upload every frame (frame-rate measurement)
+  // Frame-rate measurements: draw every frame and re-upload every texture (Upload), or also re-run
+  // the network and the saliency every frame (Recompute, what training at full speed would cost).
+  enum class Live { Off, Upload, Recompute };
+  Live live = Live::Off;
 
  private:
   void Rebuild(const State& s);
   void Run(State& s);
   void DrawStrip(State& s, float width);
   void DrawNav(State& s, float width);
-  void DrawInputColumn(State& s, float width);
+  void DrawInputColumn(State& s, float width, float height, bool row);
   void DrawMaps(State& s, float width, float height);
   void DrawVector(State& s, float width, float height);
   void DrawProbabilities(float width);
@@ -109,6 +114,7 @@ class LayerView {
   int ran_source_version_ = -1;
   int data_version_ = 0;
   int runs_ = 0;
+  double run_ms_ = 0, draw_ms_ = 0;
   int current_ = 0;
   int channel_ = -1;
   bool has_input_ = false;

@@ -92,6 +92,10 @@ void append_layer_view(const State& s, std::string* out) {
   if (v.Digit() >= 0) append_number(out, v.Digit()); else out->append("null");
   key(out, "runs");  // forward passes the view has made (it re-runs on a new input or model)
   append_number(out, v.Runs());
+  key(out, "runMs");   // the last forward pass + saliency of the view
+  append_number(out, v.RunMs());
+  key(out, "drawMs");  // CPU time of the view's last frame (including runMs when it ran)
+  append_number(out, v.DrawMs());
   key(out, "testImages");
   out->append("{\"loaded\":");
   out->append(v.test.loaded ? "true" : "false");
