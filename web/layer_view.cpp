@@ -142,9 +142,8 @@ void LayerView::Update(State& s) {
   if (input_changed || live == Live::Recompute) Run(s);
   if (live == Live::Upload) ++data_version_;  // the textures are re-uploaded as after a new run
   if (top.Running()) {
-    if (top.ModelVersion() != s.model.version) {
-      top.Start(s.model.model, s.model.version, test, top.Layer(), top.Channel());  // weights changed: start over
-    }
+    // The scan runs on its own copy of the weights taken at its start, so new weights (training)
+    // do not disturb it; DrawTop offers to search again when they changed.
     // Work per frame: the page keeps drawing (and showing the progress bar) at about 30 fps.
     top.Step(test, 25.0);
   }
@@ -160,7 +159,10 @@ void LayerView::Select(int step) {
   const int n = static_cast<int>(steps_.size());
   if (n == 0) return;
   const int next = std::clamp(step, 0, n - 1);
-  if (next != current_) channel_ = -1;
+  if (next != current_) {
+    channel_ = -1;
+    scroll_to_current_ = true;
+  }
   current_ = next;
 }
 
@@ -421,6 +423,7 @@ void LayerView::DrawMaps(State& s, float width, float height) {
                                                         (avail_h - gap * ((n + cols - 1) / cols - 1)) / ((n + cols - 1) / cols))));
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImGuiIO& io = ImGui::GetIO();
+  ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(gap, gap));  // rows as far apart as columns
   for (int c = 0; c < n; ++c) {
     if (c % cols) ImGui::SameLine(0, gap);
     ImVec2 uv0, uv1;
@@ -442,14 +445,16 @@ void LayerView::DrawMaps(State& s, float width, float height) {
       hover_box_ = dl::receptive_field(s.model.model, st.model_layer, y, x);
     }
   }
+  ImGui::PopStyleVar();
 }
 
 void LayerView::DrawVector(State& s, float width, float height) {
   const LayerStep& st = steps_[current_];
   FeatureAtlas& atlas = atlases_[current_];
   const int count = st.shape.size();
-  // A heat strip: one row when it fits, else wrapped into rows of 64 units.
-  const int row = count <= 128 ? count : 64;
+  // A heat strip: one row for the logits, else wrapped into rows of 32 (64 for long vectors), so
+  // the cells stay large enough to see from the back of a classroom.
+  const int row = count <= 16 ? count : count <= 512 ? 32 : 64;
   const int rows = (count + row - 1) / row;
   if (atlas_version_[current_] != data_version_ || atlas_norm_[current_] != norm || !atlas.Valid()) {
     atlas.Update(acts_[current_].data(), count, 1, rows, row, 1, Normalisation::PerLayer);
@@ -459,7 +464,8 @@ void LayerView::DrawVector(State& s, float width, float height) {
   const float scale = std::max(std::fabs(atlas.Min()), atlas.Max());
   draw_heat_legend(atlas.Signed() ? -scale : 0.0f, scale, atlas.Signed(), std::min(width * 0.4f, ImGui::GetFontSize() * 14),
                    ImGui::GetFontSize() * 0.7f);
-  ImGui::TextColored(ImColor(kMuted).Value, "%d values%s", count, rows > 1 ? ", in rows of 64" : "");
+  if (rows > 1) ImGui::TextColored(ImColor(kMuted).Value, "%d values, in rows of %d", count, row);
+  else ImGui::TextColored(ImColor(kMuted).Value, "%d values", count);
   const float cell = std::max(2.0f, std::min(width / row, std::min(ImGui::GetFontSize() * 2.5f, (height * 0.8f) / rows)));
   const ImVec2 a = ImGui::GetCursorScreenPos();
   ImGui::Image(atlas.Id(), ImVec2(cell * row, cell * rows));
@@ -550,6 +556,7 @@ void LayerView::DrawDetail(State& s, float width) {
   const float gap = std::max(3.0f, ImGui::GetFontSize() * 0.2f);
   const int cols = std::max(1, std::min(n, static_cast<int>((width + gap) / (ImGui::GetFontSize() * 1.6f + gap))));
   const float cell = std::floor((width - gap * (cols - 1)) / cols);
+  ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(gap, gap));
   for (int i = 0; i < n; ++i) {
     if (i % cols) ImGui::SameLine(0, gap);
     ImVec2 uv0, uv1;
@@ -559,6 +566,7 @@ void LayerView::DrawDetail(State& s, float width) {
     if (first && i == channel_ && steps_[current_].shape.c == filters)
       draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(a.x + cell + 1, a.y + cell + 1), kAccent, 0, 0, 2.0f);
   }
+  ImGui::PopStyleVar();
   ImGui::TextColored(ImColor(kMuted).Value, "weights: orange positive, blue negative");
 }
 
@@ -585,6 +593,9 @@ void LayerView::DrawTop(State& s, float width) {
   if (!mine || (!top.Running() && !top.Done())) {
     if (ImGui::Button("Find the top 9 test images")) StartTopImages(s, current_, channel_);
     return;
+  }
+  if (top.Done() && top.ModelVersion() != s.model.version) {
+    if (ImGui::SmallButton("The weights changed: search again")) StartTopImages(s, current_, channel_);
   }
   if (top.Running()) {
     char label[48];
