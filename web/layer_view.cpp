@@ -517,7 +517,7 @@ void LayerView::DrawDetail(State& s, float width) {
     ImGui::Text("Channel %d", channel_);
     ImGui::SameLine();
     if (ImGui::SmallButton("close")) { channel_ = -1; return; }
-    const float side = std::min(width * 0.8f, ImGui::GetFontSize() * 10);
+    const float side = std::min(width * 0.7f, ImGui::GetFontSize() * 8.5f);
     ImVec2 uv0, uv1;
     atlas.MapUv(channel_, &uv0, &uv1);
     const ImVec2 a = ImGui::GetCursorScreenPos();
@@ -533,8 +533,10 @@ void LayerView::DrawDetail(State& s, float width) {
       draw->AddRect(ImVec2(a.x + x * cw, a.y + y * ch), ImVec2(a.x + (x + 1) * cw, a.y + (y + 1) * ch), IM_COL32(0, 255, 170, 255), 0, 0, 2.0f);
     }
   }
-  // The filter behind the map: for a convolution its kernels (one per input channel); for the
-  // first convolution all kernels, each a small image of what it looks for in the drawing.
+  // What the channel responds to, then the filter behind the map: for a convolution its kernels
+  // (one per input channel); for the first convolution all kernels, each a small image of what it
+  // looks for in the drawing.
+  DrawTop(s, width);
   const int conv_step = ConvBehind(current_);
   if (conv_step < 0) return;
   const auto& conv = static_cast<const dl::Conv2D&>(m.layer(steps_[conv_step].model_layer));
@@ -700,8 +702,8 @@ void LayerView::Draw(State& s) {
     // block also without a choice (its kernels are the easiest filters to read).
     const int conv = ConvBehind(current_);
     const bool first_conv = conv >= 0 && s.model.model.layer(steps_[conv].model_layer).in().c == 1;
-    // In classroom mode the kernels wait until a map is picked: the maps get the room.
-    const bool detail = channel_ >= 0 || (first_conv && !s.classroom);
+    // In classroom mode and on a phone the kernels wait until a map is picked: the maps get the room.
+    const bool detail = channel_ >= 0 || (first_conv && !s.classroom && !L.phone);
     const float detail_w = detail ? std::min(main_w * (portrait ? 0.4f : 0.3f), L.font_px * 14) : 0;
     ImGui::BeginChild("grid", ImVec2(main_w - detail_w - (detail ? L.font_px : 0), main_h), false);
     grid_top_origin_ = ImGui::GetCursorScreenPos().y;
@@ -711,7 +713,6 @@ void LayerView::Draw(State& s) {
       ImGui::SameLine(0, L.font_px);
       ImGui::BeginChild("detail", ImVec2(detail_w, main_h), false);
       DrawDetail(s, detail_w - st.ScrollbarSize);
-      DrawTop(s, detail_w - st.ScrollbarSize);
       ImGui::EndChild();
     }
   } else {

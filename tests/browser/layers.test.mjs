@@ -235,7 +235,7 @@ async function drawSeven(ctx, page) {
   return settled(page, strokes.length);
 }
 
-test('layers: a screenshot of every step of the shipped model, classroom and tablet too', async (ctx) => {
+test('layers: a screenshot of every step of the shipped model, classroom, tablet and phone too', async (ctx) => {
   if (!ctx.mnist) return 'skip';
   const page = await openPage(ctx);
   await page.evaluate(() => window.digitlab.layers.testImagesReady());
@@ -264,7 +264,8 @@ test('layers: a screenshot of every step of the shipped model, classroom and tab
 
   // Classroom mode on a 1920x1080 projector, and a tablet held upright.
   for (const [name, viewport, classroom] of [['layers-classroom-1920x1080.png', { width: 1920, height: 1080 }, true],
-    ['layers-tablet-portrait-768x1024.png', { width: 768, height: 1024 }, false]]) {
+    ['layers-tablet-portrait-768x1024.png', { width: 768, height: 1024 }, false],
+    ['layers-phone-360x740.png', { width: 360, height: 740 }, false]]) {
     const p = await openPage(ctx, { viewport });
     await p.evaluate((on) => window.digitlab.setClassroom(on), classroom);
     await p.evaluate(() => window.digitlab.layers.select(3));
@@ -287,8 +288,17 @@ async function measureFps(page, label, ctx) {
   const v = await page.evaluate(() => window.digitlab.layers.select(0));
   let best = 0, bestMaps = -1;
   v.steps.forEach((st, i) => { if ((st.shape[1] > 1) && st.shape[0] * st.shape[1] * st.shape[2] > bestMaps) { best = i; bestMaps = st.shape[0] * st.shape[1] * st.shape[2]; } });
-  const stepInfo = await page.evaluate((k) => window.digitlab.layers.select(k), best);
   const out = {};
+  // Baseline: the same frame with the input step (one 28x28 map) instead of all the maps.
+  await page.evaluate(() => window.digitlab.layers.setLive('upload'));
+  await nextFrame(page);
+  {
+    const f0 = (await state(page)).frame, t0 = Date.now();
+    await page.waitForTimeout(3000);
+    out.baseline = ((await state(page)).frame - f0) / ((Date.now() - t0) / 1000);
+    await page.evaluate(() => window.digitlab.layers.setLive(false));
+  }
+  const stepInfo = await page.evaluate((k) => window.digitlab.layers.select(k), best);
   for (const mode of ['upload', 'recompute']) {
     await page.evaluate((m) => window.digitlab.layers.setLive(m), mode);
     await nextFrame(page);
@@ -301,7 +311,8 @@ async function measureFps(page, label, ctx) {
   }
   ctx.metrics[`layer view fps, ${label}, ${stepInfo.name} ${stepInfo.shape.join('x')}, all maps on screen`] =
     `${out.upload.toFixed(1)} (every texture re-uploaded each frame; the view's CPU time ${out.uploadMs.toFixed(1)} ms/frame), ` +
-    `${out.recompute.toFixed(1)} (also forward + saliency each frame; ${out.recomputeMs.toFixed(1)} ms/frame)`;
+    `${out.recompute.toFixed(1)} (also forward + saliency each frame; ${out.recomputeMs.toFixed(1)} ms/frame); ` +
+    `the input step alone: ${out.baseline.toFixed(1)}`;
   return out.upload;
 }
 
