@@ -349,8 +349,8 @@ void LayerView::DrawGallery(State& s, float width) {
       ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
       ImGui::TextColored(ImColor(kMuted).Value, "%s",
                          test.problem.empty()
-                             ? "No test images on this server: build with MNIST_DIR set to the folder of the MNIST "
-                               "files to get a gallery and each channel's top images."
+                             ? "No test images: build the page (or start the desktop app) with MNIST_DIR set to the "
+                               "folder of the MNIST files to get a gallery and each channel's top images."
                              : test.problem.c_str());
       ImGui::PopTextWrapPos();
     }
