@@ -2,7 +2,8 @@
 // panels exchange with it. The app is one State and one frame(State&) (app.h); each panel is a small
 // struct with its own state and a Draw() (draw_pad.h, prediction_panel.h, input_preview.h,
 // model_loader.h). Panels never change the model or the prediction: they read them through const
-// references and ask for changes through Commands, which frame() applies after drawing.
+// references and ask for changes through Commands, which frame() applies after drawing. The Layers
+// view (layer_view.h) runs the network itself (forward and saliency passes; never the weights).
 //
 // Not here: SDL, GL or Emscripten — main.cpp and the platform files own those.
 #pragma once

@@ -243,6 +243,14 @@ void LayerView::DrawNav(State& s, float width) {
   ImGui::TextColored(ImColor(kMuted).Value, "step %d of %d \xe2\x80\x94 %s", current_ + 1, n, kind_text(st.kind));
   ImGui::EndGroup();
   const float nw = ImGui::CalcTextSize("Next >").x + ImGui::GetStyle().FramePadding.x * 2;
+  // The classroom toggle, as in the Draw view's header (a teacher switches it on here too).
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float cw = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x + ImGui::CalcTextSize("Classroom").x;
+  if (!s.layout.phone) {
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), style.WindowPadding.x + width - nw - style.ItemSpacing.x * 2 - cw));
+    bool classroom = s.classroom;
+    if (ImGui::Checkbox("Classroom", &classroom)) s.commands.toggle_classroom = true;
+  }
   ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetStyle().WindowPadding.x + width - nw));
   ImGui::BeginDisabled(current_ >= n - 1);
   if (ImGui::Button("Next >", ImVec2(nw, ImGui::GetFrameHeight() * 1.4f))) { StepBy(1); scroll_to_current_ = true; }
