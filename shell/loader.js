@@ -6,7 +6,8 @@
 //    come from files.json, written at build time, so compression does not confuse the bar), then
 //    digitlab.js, and starts the program with those bytes (no Emscripten file system).
 // 3. Defines window.digitlab, the automation API (see the README): ready, state(), clear(),
-//    undo(), loadModel(bytes, name), setClassroom(on).
+//    undo(), loadModel(bytes, name), setClassroom(on), and layers (the Layers view); after the
+//    first frame it fetches the MNIST test images for the Layers view, if the server has them.
 // 4. Loads model files picked with the app's "Load model…" button or dropped on the page.
 // 5. For the Train view: fetches the MNIST files (mnist/, next to the page) when training first
 //    needs them, with a progress bar in the app, decompressed by the browser's DecompressionStream;
@@ -35,6 +36,28 @@
 
   let module = null;  // the Emscripten module once started
   const timing = { firstFrameMs: null, downloadedBytes: 0, downloadMs: null };
+
+  // The MNIST test set for the Layers view's gallery and top images: fetched after the first frame
+  // (so it never delays the start) when files.json lists it, i.e. when the build had MNIST_DIR.
+  let resolveTestImages;
+  const testImages = new Promise((resolve) => { resolveTestImages = resolve; });
+  const TEST_IMAGES = 'mnist/t10k-images-idx3-ubyte.gz';
+  const TEST_LABELS = 'mnist/t10k-labels-idx1-ubyte.gz';
+  async function loadTestImages(sizes) {
+    if (!sizes[TEST_IMAGES] || !sizes[TEST_LABELS]) { resolveTestImages(false); return; }
+    try {
+      const get = async (f) => {
+        const res = await fetch(f, { cache: 'no-cache' });
+        if (!res.ok) throw new Error(f + ': HTTP ' + res.status);
+        return new Uint8Array(await res.arrayBuffer());
+      };
+      const [images, labels] = await Promise.all([get(TEST_IMAGES), get(TEST_LABELS)]);
+      resolveTestImages(api().layers.setTestImages(images, labels));
+    } catch (e) {
+      console.warn('DigitLab: the test images could not be loaded: ' + e.message);
+      resolveTestImages(false);
+    }
+  }
 
   let resolveReady;
   let rejectReady;
@@ -82,6 +105,37 @@
       // Trains softmax, mlp, conv1, R1, conv3 (and R2 with includeR2: true) one after the other
       // with the same options; results in state().compare.
       compare(options) { return api().trainCompare(options || {}); },
+    },
+    // The Layers view (README, "Automation API"). Steps: 0 the input, 1..N the model's layers,
+    // N + 1 the softmax.
+    layers: {
+      select(step) { return api().layers.select(step); },
+      show(on = true) { api().layers.show(on); },
+      activations(step) { return api().layers.activations(step); },
+      saliency() { return api().layers.saliency(); },
+      pickTestImage(index) { return api().layers.pickTestImage(index); },
+      enlarge(channel) { api().layers.enlarge(channel); },
+      setNormalisation(mode) { api().layers.setNormalisation(mode); },
+      // Frame-rate measurement: 'upload' draws every frame and re-uploads every texture,
+      // 'recompute' also re-runs the network each frame; false stops.
+      setLive(mode) { api().layers.setLive(mode); },
+      // Resolves with the test-set indices of the 9 images that activate the channel most (best
+      // first); the scan runs a few batches per frame, with its progress in state().layerView.top.
+      async topImages(step, channel) {
+        await testImages;
+        if (!api().layers.startTopImages(step, channel)) {
+          const s = api().state().layerView;
+          throw new Error(s.testImages.loaded ? `step ${step} has no channel ${channel} with feature maps`
+            : 'no MNIST test images on this server (build the page with MNIST_DIR set)');
+        }
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 50));
+          const t = api().state().layerView.top;
+          if (t.done) return t.indices;
+        }
+      },
+      // Resolves once the page has tried to load the test images (true when it has them).
+      testImagesReady() { return testImages; },
     },
   };
 
@@ -341,6 +395,7 @@
           timing.firstFrameMs = performance.now();
           overlay.classList.add('done');
           resolveReady(window.digitlab);
+          loadTestImages(sizes);
         });
       },
       print: (text) => console.log(text),

@@ -248,22 +248,30 @@ void frame(State& s) {
   ImGui::Begin("DigitLab", nullptr, flags);
   const bool picker = s.has_file_picker;
   draw_header(s, L.width - 2 * ImGui::GetStyle().WindowPadding.x);
-  // The views: Draw (the pad and the answer) and Train (training_app.h).
+  // The views as tabs: Draw (pad and answer), Train (training_app.h), Layers (layer_view.h).
+  // The automation API and the keyboard switch views through s.view_request.
   if (ImGui::BeginTabBar("views")) {
-    const bool draw_open = ImGui::BeginTabItem("Draw");
-    L.draw_tab = item_rect();
-    if (draw_open) {
-      L.view = "draw";
+    const auto tab = [&](const char* label, View v, Rect* r) {
+      const ImGuiTabItemFlags f = s.view_request == static_cast<int>(v) ? ImGuiTabItemFlags_SetSelected : 0;
+      const bool open = ImGui::BeginTabItem(label, nullptr, f);
+      *r = item_rect();
+      if (open) s.view = v;
+      return open;
+    };
+    if (tab("Draw", View::Draw, &L.draw_tab)) {
       if (L.phone) draw_phone(s, picker); else draw_desktop(s, picker);
       ImGui::EndTabItem();
     }
-    const bool train_open = ImGui::BeginTabItem("Train");
-    L.train_tab = item_rect();
-    if (train_open) {
-      L.view = "train";
+    if (tab("Train", View::Train, &L.train_tab)) {
       draw_training_view(s);
       ImGui::EndTabItem();
     }
+    if (tab("Layers", View::Layers, &L.layers_tab)) {
+      s.layers.Draw(s);
+      ImGui::EndTabItem();
+    }
+    s.view_request = -1;
+    s.commands.layer_step = 0;  // the Layers view took it, or it is not on screen
     ImGui::EndTabBar();
   }
   ImGui::End();
@@ -330,9 +338,19 @@ void undo(State& s) {
 
 void request_redraw(State& s) { s.redraw_frames = std::max(s.redraw_frames, 3); }
 
+const char* view_name(View v) {
+  switch (v) {
+    case View::Draw: return "draw";
+    case View::Train: return "train";
+    case View::Layers: return "layers";
+  }
+  return "draw";
+}
+
 bool wants_frame(const State& s) {
   const Commands& c = s.commands;
-  return s.redraw_frames > 0 || prediction_stale(s) || s.pad.Drawing() || c.clear || c.undo ||
+  return s.redraw_frames > 0 || prediction_stale(s) || s.pad.Drawing() || c.clear || c.undo || c.layer_step != 0 ||
+         s.view_request >= 0 || (s.view == View::Layers && s.layers.NeedsFrame(s)) ||
          c.toggle_classroom || c.pick_model || !c.load_model_path.empty() ||
          ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) || ImGui::GetIO().WantTextInput ||
          training_wants_frame(s);

@@ -2,7 +2,8 @@
 // panels exchange with it. The app is one State and one frame(State&) (app.h); each panel is a small
 // struct with its own state and a Draw() (draw_pad.h, prediction_panel.h, input_preview.h,
 // model_loader.h). Panels never change the model or the prediction: they read them through const
-// references and ask for changes through Commands, which frame() applies after drawing.
+// references and ask for changes through Commands, which frame() applies after drawing. The Layers
+// view (layer_view.h) runs the network itself (forward and saliency passes; never the weights).
 //
 // Not here: SDL, GL or Emscripten — main.cpp and the platform files own those.
 #pragma once
@@ -14,6 +15,7 @@
 #include "draw_pad.h"
 #include "fonts.h"
 #include "input_preview.h"
+#include "layer_view.h"
 #include "model.h"
 #include "model_loader.h"
 #include "prediction_panel.h"
@@ -53,6 +55,7 @@ struct Commands {
   bool toggle_classroom = false;
   bool pick_model = false;       // open the platform's file picker
   std::string load_model_path;   // desktop: load the model file at this path
+  int layer_step = 0;            // Layers view: steps to move (arrow keys; +-1000 = last/first)
 };
 
 // The loaded network. Replaced as a whole only when a new file loads without error.
@@ -95,9 +98,12 @@ struct Layout {
   float font_px = 18;             // UI font size in window units
   float pad_x = 0, pad_y = 0, pad_side = 0;
   Rect clear_button, undo_button, load_button, classroom_toggle;
-  Rect draw_tab, train_tab;       // the view switch
-  const char* view = "draw";      // the view on screen: "draw" or "train"
+  Rect draw_tab, train_tab, layers_tab;  // the view switch (tab bar)
 };
+
+// The views of the tab bar at the top (app.cpp).
+enum class View { Draw, Train, Layers };
+const char* view_name(View v);  // "draw", "train", "layers" (state().view)
 
 struct State {
   // Window and display.
@@ -127,6 +133,10 @@ struct State {
   PredictionPanel answer;
   InputPreview preview;
   ModelLoader loader;
+  LayerView layers;
+
+  View view = View::Draw;       // the tab on screen
+  int view_request = -1;        // a View to switch to at the next frame (API, keyboard), -1 none
 
   // The Train view (training_app.h); `shipped` keeps the pad's own model while a trained one is used.
   Training training;

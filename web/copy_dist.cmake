@@ -2,7 +2,7 @@
 # (shell/), the UI font and, if it exists, the default model into the web build's dist folder, and
 # writes files.json (name -> size in bytes) so the loader's progress bar knows the total even when
 # the server compresses. Inputs: DIST, SHELL_DIR, MODEL, FONT, MNIST (a folder with the four MNIST
-# .gz files, or empty: then dist/mnist/ is removed and the Train view says how to add them).
+# .gz files, or empty: then dist/mnist/ is removed and the Train and Layers views say how to add them).
 foreach(f index.html loader.js style.css favicon.svg)
   file(COPY_FILE "${SHELL_DIR}/${f}" "${DIST}/${f}" ONLY_IF_DIFFERENT)
 endforeach()

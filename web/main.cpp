@@ -42,6 +42,22 @@ void handle_key(app::State& s, const SDL_KeyboardEvent& k) {
     case SDLK_c:
       if (!ctrl) s.commands.clear = true;
       break;
+    // The Layers view's stepping (a presenter's clicker sends Page Up/Down). Taken from SDL's events
+    // rather than ImGui's key state: a press and its release within one frame would be lost there.
+    case SDLK_RIGHT:
+    case SDLK_PAGEDOWN:
+      s.commands.layer_step += 1;
+      break;
+    case SDLK_LEFT:
+    case SDLK_PAGEUP:
+      s.commands.layer_step -= 1;
+      break;
+    case SDLK_HOME:
+      s.commands.layer_step = -1000;
+      break;
+    case SDLK_END:
+      s.commands.layer_step = 1000;
+      break;
     default:
       break;
   }

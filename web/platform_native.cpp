@@ -74,7 +74,18 @@ const char* glsl_version() { return "#version 150"; }
 
 bool has_file_picker() { return false; }
 void open_file_picker() {}
-void start(app::State*) {}
+void start(app::State* s) {
+  // The Layers view's gallery and top images: the MNIST test set from $MNIST_DIR, when it is there
+  // (the browser fetches the same files from the page's mnist/ folder instead).
+  const char* dir = std::getenv("MNIST_DIR");
+  if (dir == nullptr || *dir == '\0') return;
+  std::vector<uint8_t> images, labels;
+  const std::string d = dir;
+  dl::Status st = dl::read_file_bytes(d + "/t10k-images-idx3-ubyte.gz", size_t(64) << 20, &images);
+  if (st.ok()) st = dl::read_file_bytes(d + "/t10k-labels-idx1-ubyte.gz", size_t(1) << 20, &labels);
+  if (st.ok()) st = s->layers.test.Load(images.data(), images.size(), labels.data(), labels.size());
+  if (!st.ok()) s->layers.test.problem = "No test images from MNIST_DIR: " + st.message();
+}
 // The Train view's requests: the MNIST files from MNIST_DIR (read at once: the desktop has them on
 // disk), and a trained model "downloaded" into the current directory. Browser storage of the run
 // has no desktop counterpart.

@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "dataset.h"
+#include "layer_api.h"
 #include "platform.h"
 #include "state_json.h"
 #include "training_app.h"
@@ -285,6 +286,7 @@ void start(app::State* s) {
   std::vector<uint8_t> run;
   take_asset("savedRun", &run);
   if (!run.empty() && !app::training_restore(*s, run.data(), run.size()).ok()) js_store_run(nullptr, 0);
+  app::install_layer_api(s);  // window.digitlab.layers
 }
 
 void frame_presented(app::State& s) {

@@ -52,6 +52,96 @@ void key(std::string* out, const char* k) {
   out->append("\":");
 }
 
+// state().layerView: the Layers view's current step and what it shows (README, "Automation API").
+void append_layer_view(const State& s, std::string* out) {
+  const LayerView& v = s.layers;
+  const auto shape = [&](const dl::Shape& sh) {
+    out->append("[");
+    append_number(out, sh.c);
+    out->push_back(',');
+    append_number(out, sh.h);
+    out->push_back(',');
+    append_number(out, sh.w);
+    out->append("]");
+  };
+  out->push_back('{');
+  if (v.Steps().empty()) {
+    out->append("\"index\":0,\"count\":0}");
+    return;
+  }
+  const LayerStep& cur = v.Steps()[v.Current()];
+  key(out, "index");
+  append_number(out, v.Current());
+  key(out, "count");
+  append_number(out, static_cast<double>(v.Steps().size()));
+  key(out, "name");
+  append_string(out, cur.name);
+  key(out, "kind");
+  append_string(out, cur.kind);
+  key(out, "shape");
+  shape(cur.shape);
+  key(out, "modelLayer");
+  if (cur.model_layer >= 0) append_number(out, cur.model_layer); else out->append("null");
+  key(out, "channel");  // the enlarged map, or null
+  if (v.Channel() >= 0) append_number(out, v.Channel()); else out->append("null");
+  key(out, "normalisation");
+  out->append(v.norm == Normalisation::PerLayer ? "\"layer\"" : "\"map\"");
+  key(out, "input");  // "drawing" or the test image's index
+  if (v.Source() >= 0) append_number(out, v.Source()); else out->append("\"drawing\"");
+  key(out, "answer");
+  if (v.Digit() >= 0) append_number(out, v.Digit()); else out->append("null");
+  key(out, "runs");  // forward passes the view has made (it re-runs on a new input or model)
+  append_number(out, v.Runs());
+  key(out, "runMs");   // the last forward pass + saliency of the view
+  append_number(out, v.RunMs());
+  key(out, "drawMs");  // CPU time of the view's last frame (including runMs when it ran)
+  append_number(out, v.DrawMs());
+  key(out, "testImages");
+  out->append("{\"loaded\":");
+  out->append(v.test.loaded ? "true" : "false");
+  out->append(",\"count\":");
+  append_number(out, v.test.loaded ? v.test.set.count : 0);
+  out->append(",\"problem\":");
+  if (v.test.problem.empty()) out->append("null"); else append_string(out, v.test.problem);
+  out->push_back('}');
+  key(out, "top");  // the last top-images scan
+  out->append("{\"modelLayer\":");
+  append_number(out, v.top.Layer());
+  out->append(",\"channel\":");
+  append_number(out, v.top.Channel());
+  out->append(",\"progress\":");
+  append_number(out, v.top.Progress());
+  out->append(",\"done\":");
+  out->append(v.top.Done() ? "true" : "false");
+  out->append(",\"ms\":");
+  append_number(out, v.top.Ms());
+  out->append(",\"indices\":[");
+  for (size_t i = 0; i < v.top.Hits().size(); ++i) {
+    if (i) out->push_back(',');
+    append_number(out, v.top.Hits()[i].index);
+  }
+  out->append("],\"values\":[");
+  for (size_t i = 0; i < v.top.Hits().size(); ++i) {
+    if (i) out->push_back(',');
+    append_number(out, v.top.Hits()[i].value);
+  }
+  out->append("]}");
+  key(out, "steps");
+  out->push_back('[');
+  for (size_t i = 0; i < v.Steps().size(); ++i) {
+    const LayerStep& st = v.Steps()[i];
+    if (i) out->push_back(',');
+    out->append("{\"name\":");
+    append_string(out, st.name);
+    out->append(",\"kind\":");
+    append_string(out, st.kind);
+    out->append(",\"shape\":");
+    shape(st.shape);
+    out->push_back('}');
+  }
+  out->append("]}");
+}
+
 }  // namespace
 
 void write_state_json(const State& s, std::string* out) {
@@ -151,12 +241,16 @@ void write_state_json(const State& s, std::string* out) {
   append_number(out, p.last_ms);
   key(out, "forwardMs");  // of which the forward pass and softmax
   append_number(out, p.forward_ms);
+  key(out, "view");
+  out->push_back('"');
+  out->append(view_name(s.view));
+  out->push_back('"');
+  key(out, "layerView");
+  append_layer_view(s, out);
   key(out, "predictMsMean");
   append_number(out, p.count ? p.total_ms / p.count : 0.0);
   key(out, "predictions");
   append_number(out, p.count);
-  key(out, "view");
-  out->append(s.layout.view[0] == 't' ? "\"train\"" : "\"draw\"");
   append_training_json(s, out);  // "views", "train" and "evaluation" (training_json.cpp)
   out->push_back('}');
 }

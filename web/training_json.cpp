@@ -79,6 +79,8 @@ void append_training_json(const State& s, std::string* out) {
   rect(out, s.layout.draw_tab);
   out->append(",\"train\":");
   rect(out, s.layout.train_tab);
+  out->append(",\"layers\":");
+  rect(out, s.layout.layers_tab);
   out->push_back('}');
 
   key(out, "train");

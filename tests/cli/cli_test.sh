@@ -123,6 +123,21 @@ else
     fail "eval --grid writes a PNG"
   fi
 
+  # activations: the layer view's native reference (JSON of every layer's output for a test image).
+  run activations "$model" --index 0 --layer 1
+  expect "activations prints one layer as JSON" 0 '^\{"index":0,"label":7,.*"layers":\[\{"index":1,"name":"relu1","kind":"relu","shape":\[8,28,28\],"values":\['
+  if node -e 'const j = JSON.parse(require("fs").readFileSync(0, "utf8")); const p = j.probabilities.reduce((a, b) => a + b, 0);
+      process.exit(j.layers.length === 1 && j.layers[0].values.length === 8 * 28 * 28 && j.layers[0].values.every((v) => v >= 0) && Math.abs(p - 1) < 1e-5 ? 0 : 1)' \
+      < <("$bin" activations "$model" --index 0 --layer 1 2>/dev/null); then
+    pass "activations: valid JSON, ReLU output non-negative, probabilities sum to 1"
+  else
+    fail "activations: valid JSON, ReLU output non-negative, probabilities sum to 1"
+  fi
+  run activations "$model" --index 10000
+  expect "activations: an index past the test set" 2 "test set has images 0\.\.9999"
+  run activations "$model" --layer 99
+  expect "activations: a layer the model does not have" 2 "the model has layers 0\.\."
+
   # The first test image (a 7) as a PGM file, and its negative (dark ink on white).
   { printf 'P5\n28 28\n255\n'; gzip -dc "$MNIST_DIR/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 784; } > "$tmp/seven.pgm"
   { printf 'P5\n28 28\n255\n'; tail -c 784 "$tmp/seven.pgm" | perl -0777 -pe '$_ = join "", map { chr(255 - ord) } split //'; } > "$tmp/seven_negative.pgm"

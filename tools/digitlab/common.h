@@ -17,6 +17,7 @@ int cmd_eval(int argc, char** argv, int first);
 int cmd_predict(int argc, char** argv, int first);
 int cmd_info(int argc, char** argv, int first);
 int cmd_sweep(int argc, char** argv, int first);
+int cmd_activations(int argc, char** argv, int first);
 
 // Print "digitlab <command>: <sentence>" on stderr and return the exit code.
 int usage_error(const std::string& command, const std::string& sentence);    // returns kExitUsage

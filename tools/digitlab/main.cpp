@@ -20,14 +20,15 @@ const Command kCommands[] = {
     {"predict", digitlab::cmd_predict, "recognise digits in image files (PNG, PGM, JPG, ...)"},
     {"info", digitlab::cmd_info, "layers, output shapes, parameters and FLOPs of a spec, preset or model file"},
     {"sweep", digitlab::cmd_sweep, "train several presets with the same budget: table (CSV) and accuracy curves (PNG)"},
+    {"activations", digitlab::cmd_activations, "every layer's output for one test image, as JSON (the layer view's reference)"},
 };
 
 void print_usage(FILE* f) {
   std::fprintf(f,
                "digitlab - train, inspect and run DigitLab's handwritten-digit networks\n\n"
                "usage: digitlab <command> [arguments] [options]\n\ncommands:\n");
-  for (const Command& c : kCommands) std::fprintf(f, "  %-9s %s\n", c.name, c.summary);
-  std::fprintf(f, "  %-9s %s\n", "help", "this page (digitlab <command> --help: the command's options)");
+  for (const Command& c : kCommands) std::fprintf(f, "  %-11s %s\n", c.name, c.summary);
+  std::fprintf(f, "  %-11s %s\n", "help", "this page (digitlab <command> --help: the command's options)");
   std::fprintf(f,
                "\nexamples:\n"
                "  digitlab train --epochs 1 --subset 5000     a quick run (MNIST_DIR names the MNIST folder)\n"
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
           return c.run(3, args, 2);
         }
       }
-      std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep)\n", argv[2]);
+      std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations)\n", argv[2]);
       return digitlab::kExitUsage;
     }
     print_usage(stdout);
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
   }
   for (const Command& c : kCommands)
     if (cmd == c.name) return c.run(argc, argv, 2);
-  std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep; see digitlab help)\n",
+  std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations; see digitlab help)\n",
                cmd.c_str());
   return digitlab::kExitUsage;
 }
