@@ -125,10 +125,11 @@ void bench_gemm(const Options& o) {
   }
 }
 
-const char* spec_of(const std::string& arch) {
+// r1 / r2 are the peers' names for the presets R1 / R2; any other preset name or spec is used as is.
+std::string spec_of(const std::string& arch) {
   if (arch == "r1") return "R1";
   if (arch == "r2") return "R2";
-  return "digitlab";
+  return arch;
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 // Blocking (GotoBLAS's loop order, sized for the shapes of DigitLab's layers: M = 8..256 rows,
 // K = 25..3136, N = 49..3136):
 //   for each block of KC rows of op(B) / columns of op(A):
-//     pack op(B)[kc, all N] into NR-column panels   (kc x NR floats each, zero-padded on the right)
+//     pack op(B)[kc, all N] into NR-column panels   (kc x NR floats each, zero-padded on the right;
+//                                                    an untransposed B is read in place instead)
 //     for each block of MC rows of op(A):
 //       pack op(A)[mc, kc] into MR-row panels       (kc x MR floats each, zero-padded at the bottom)
 //       for each B panel, for each A panel: the MR x NR micro-kernel over kc
@@ -79,12 +80,13 @@ void pack_b(bool trans, const float* B, int ldb, int N, int k0, int kc, float* d
 }
 
 // The micro-kernel: tile (MR, NR) = sum over k < kc of a[k] (MR) outer b[k] (NR); then
-// C = tile (add = false) or C += tile. a and b are packed panels; C has row stride ldc.
+// C = tile (add = false) or C += tile. a is a packed panel; b holds NR floats every ldb floats
+// (a packed panel, ldb = NR, or rows of an untransposed B read in place); C has row stride ldc.
 #ifdef __wasm_simd128__
-inline void micro_kernel(int kc, const float* a, const float* b, float* C, int ldc, bool add) {
+inline void micro_kernel(int kc, const float* a, const float* b, int ldb, float* C, int ldc, bool add) {
   v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
   v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (int k = 0; k < kc; ++k, a += MR, b += NR) {
+  for (int k = 0; k < kc; ++k, a += MR, b += ldb) {
     const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
     v128_t ak = wasm_f32x4_splat(a[0]);
     c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(ak, b0));
@@ -114,9 +116,9 @@ inline void micro_kernel(int kc, const float* a, const float* b, float* C, int l
 #else
 // Portable: the same arithmetic in the same order (per element: products summed in k order, then
 // added to C), written so that a vectorising compiler keeps the tile in registers.
-inline void micro_kernel(int kc, const float* a, const float* b, float* C, int ldc, bool add) {
+inline void micro_kernel(int kc, const float* a, const float* b, int ldb, float* C, int ldc, bool add) {
   float t[MR][NR] = {};
-  for (int k = 0; k < kc; ++k, a += MR, b += NR)
+  for (int k = 0; k < kc; ++k, a += MR, b += ldb)
     for (int r = 0; r < MR; ++r)
       for (int c = 0; c < NR; ++c) t[r][c] += a[r] * b[c];
   for (int r = 0; r < MR; ++r)
@@ -152,25 +154,36 @@ void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, const float* A
   float* pa = buf.a.data();
   float* pb = buf.b.data();
 
+  // An untransposed B is read in place, NR floats per row, for every full panel: its rows are
+  // contiguous, so packing would only copy it once more. Only the last, partial panel is packed.
+  const bool direct_b = !trans_b;
+  const int full_panels = N / NR;
   for (int k0 = 0; k0 < K; k0 += KC) {
     const int kc = std::min(KC, K - k0);
     const bool add = accumulate || k0 > 0;
-    pack_b(trans_b, B, ldb, N, k0, kc, pb);
+    if (direct_b) {
+      if (full_panels < n_panels) pack_b(false, B + full_panels * NR, ldb, N - full_panels * NR, k0, kc, pb);
+    } else {
+      pack_b(trans_b, B, ldb, N, k0, kc, pb);
+    }
     for (int i0 = 0; i0 < M; i0 += MC) {
       const int mc = std::min(MC, M - i0);
       pack_a(trans_a, A, lda, i0, mc, k0, kc, pa);
       for (int q = 0; q < n_panels; ++q) {
         const int j = q * NR, cols = std::min(NR, N - j);
-        const float* bp = pb + static_cast<size_t>(q) * kc * NR;
+        const bool in_place = direct_b && q < full_panels;
+        const float* bp = in_place ? B + static_cast<size_t>(k0) * ldb + j
+                                   : pb + static_cast<size_t>(direct_b ? 0 : q) * kc * NR;
+        const int bstride = in_place ? ldb : NR;
         for (int p = 0; p < mc; p += MR) {
           const int rows = std::min(MR, mc - p);
           const float* ap = pa + static_cast<size_t>(p / MR) * kc * MR;
           float* c = C + static_cast<size_t>(i0 + p) * ldc + j;
           if (rows == MR && cols == NR) {
-            micro_kernel(kc, ap, bp, c, ldc, add);
+            micro_kernel(kc, ap, bp, bstride, c, ldc, add);
           } else {  // an edge tile: compute the full tile aside, then store the part inside C
             float tile[MR * NR];
-            micro_kernel(kc, ap, bp, tile, NR, false);
+            micro_kernel(kc, ap, bp, bstride, tile, NR, false);
             for (int r = 0; r < rows; ++r)
               for (int cc = 0; cc < cols; ++cc) {
                 float& dst = c[static_cast<size_t>(r) * ldc + cc];
