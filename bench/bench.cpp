@@ -4,6 +4,8 @@
 //   {"peer": "digitlab-native", "arch": "r1", "metric": "train_throughput", "value": ..., "unit": "images/s", "threads": 1}
 // The same source runs natively and as WebAssembly under Node (peer "digitlab-wasm-simd").
 // Timings are medians of several repetitions; compare only figures from the same run.
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -125,6 +127,16 @@ void bench_gemm(const Options& o) {
   }
 }
 
+// Heap bytes in use (malloc's own count): the engine allocates everything when a model is planned,
+// so the difference across building and training a model is the memory that training takes.
+double heap_in_use() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  return static_cast<double>(mallinfo2().uordblks);
+#else
+  return static_cast<double>(mallinfo().uordblks);
+#endif
+}
+
 // r1 / r2 are the peers' names for the presets R1 / R2; any other preset name or spec is used as is.
 std::string spec_of(const std::string& arch) {
   if (arch == "r1") return "R1";
@@ -192,6 +204,7 @@ int main(int argc, char** argv) {
 
       // Training throughput: Adam lr 1e-3, batch 64, dropout on.
       {
+        const double heap0 = heap_in_use();
         dl::Model m;
         dl::Model::build(model.spec(), 1, &m);
         m.set_threads(threads);
@@ -206,6 +219,9 @@ int main(int argc, char** argv) {
           rates.push_back(steps * 64 / seconds_since(t0));
         }
         emit(o, arch, "train_throughput", median(rates), "images/s", threads);
+        // Model, gradients, Adam moments, activations and scratch for batch 64: all of it is
+        // allocated before the first step and stays, so this is the peak while training.
+        emit(o, arch, "train_memory", (heap_in_use() - heap0) / (1024.0 * 1024.0), "MiB", threads);
       }
       // Batch-1 latency: one test image, eval mode; each call timed on its own.
       {

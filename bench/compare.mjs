@@ -96,7 +96,8 @@ const columns = [
   ['DigitLab wasm 1t', 'digitlab-wasm-simd', 1], ['PyTorch 1t', 'pytorch-cpu', 1], ['PyTorch 2t', 'pytorch-cpu', 2],
   ['tfjs wasm-SIMD 1t', 'tfjs-wasm-simd', 1], ['ORT Web 1t', 'ort-web-wasm-simd', 1], ['ORT Web 2t', 'ort-web-wasm-simd', 2],
 ];
-const metrics = [['train_throughput', 'train images/s'], ['infer_b1_latency_median', 'batch-1 latency us'], ['infer_b256_throughput', 'batch-256 images/s']];
+const metrics = [['train_throughput', 'train images/s'], ['infer_b1_latency_median', 'batch-1 latency us'], ['infer_b256_throughput', 'batch-256 images/s'],
+  ['train_memory', 'heap while training MiB']];
 const fmt = (v) => (v === undefined ? '–' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
 const host = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
 console.log(`DigitLab vs peers, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${host}; DigitLab median of ${runs} runs.`);

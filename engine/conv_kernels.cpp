@@ -123,7 +123,39 @@ void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int
   }
 }
 
+void add_row_sums(const float* x, int rows, int n, float* sums) {
+  for (int r = 0; r < rows; ++r) {
+    const float* row = x + static_cast<size_t>(r) * n;
+    float lane[8];
+    int i = 0;
+#ifdef __wasm_simd128__
+    v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+    for (; i + 8 <= n; i += 8) {
+      s0 = wasm_f32x4_add(s0, wasm_v128_load(row + i));
+      s1 = wasm_f32x4_add(s1, wasm_v128_load(row + i + 4));
+    }
+    wasm_v128_store(lane, s0);
+    wasm_v128_store(lane + 4, s1);
+#else
+    for (float& l : lane) l = 0.0f;
+    for (; i + 8 <= n; i += 8)
+      for (int l = 0; l < 8; ++l) lane[l] += row[i + l];
+#endif
+    float s = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+    for (; i < n; ++i) s += row[i];
+    sums[r] += s;
+  }
+}
+
 // ---- references: the obvious loops -------------------------------------------------------------
+
+void add_row_sums_reference(const float* x, int rows, int n, float* sums) {
+  for (int r = 0; r < rows; ++r) {
+    float s = 0.0f;
+    for (int i = 0; i < n; ++i) s += x[static_cast<size_t>(r) * n + i];
+    sums[r] += s;
+  }
+}
 
 void im2col_reference(const ConvGeometry& g, const float* img, float* col) {
   const size_t N = static_cast<size_t>(g.OH) * g.OW;

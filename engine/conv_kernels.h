@@ -24,6 +24,12 @@ void im2col(const ConvGeometry& g, const float* img, float* col);
 void col2im(const ConvGeometry& g, const float* col, float* img);
 void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y, int32_t* argmax);
 
+// sums[r] += the sum of the n values of row r of x (rows, n): the bias gradient of a convolution.
+// Eight running sums per row (one per lane of two SIMD128 vectors), added in a fixed order at the
+// end: not the reference's order, so the two agree to rounding, not bit for bit.
+void add_row_sums(const float* x, int rows, int n, float* sums);
+void add_row_sums_reference(const float* x, int rows, int n, float* sums);
+
 void im2col_reference(const ConvGeometry& g, const float* img, float* col);
 void col2im_reference(const ConvGeometry& g, const float* col, float* img);
 void maxpool_forward_reference(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y,

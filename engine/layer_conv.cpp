@@ -106,7 +106,7 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
       const float* dy = dout + static_cast<size_t>(n) * out_.size();
       im2col(x, col);
       gemm_nt(F, K, N, dy, N, col, N, dw, K, true);
-      if (db) for (int f = 0; f < F; ++f) { const float* d = dy + f * N; float s = 0; for (int i = 0; i < N; ++i) s += d[i]; db[f] += s; }
+      if (db) add_row_sums(dy, F, N, db);
       if (dinp) {
         gemm_tn(K, N, F, w_, K, dy, N, col, N, false);  // col now holds dcol
         col2im(col, dinp + static_cast<size_t>(n) * in_.size());

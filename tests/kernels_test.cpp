@@ -190,3 +190,14 @@ TEST(ConvKernels, MaxPoolMatchesReferenceWithTies) {
     EXPECT_EQ(got_i, want_i) << "C " << p.C << " H " << p.H << " W " << p.W << " k " << p.k;
   }
 }
+
+TEST(ConvKernels, RowSumsMatchReference) {
+  for (int n : {1, 7, 8, 9, 49, 196, 784}) {
+    const int rows = 5;
+    auto x = random_vector(static_cast<size_t>(rows) * n, 16 + n);
+    std::vector<float> want(rows, 0.25f), got(rows, 0.25f);
+    add_row_sums_reference(x.data(), rows, n, want.data());
+    add_row_sums(x.data(), rows, n, got.data());
+    for (int r = 0; r < rows; ++r) EXPECT_NEAR(got[r], want[r], 1e-5f * n) << "n " << n << " row " << r;
+  }
+}
