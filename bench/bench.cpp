@@ -1,6 +1,6 @@
-// bench.cpp — DigitLab's side of the peer benchmarks, on exactly the peers' definitions
-// (see bench/README.md): batch-64 Adam training throughput, batch-1 inference latency (median),
-// batch-256 inference throughput. Prints one JSON object per line:
+// bench.cpp — DigitLab's side of the peer benchmarks, on exactly the peers' definitions (the
+// peers' README states them; README.md has the figures): batch-64 Adam training throughput,
+// batch-1 inference latency (median), batch-256 inference throughput. Prints one JSON object per line:
 //   {"peer": "digitlab-native", "arch": "r1", "metric": "train_throughput", "value": ..., "unit": "images/s", "threads": 1}
 // The same source runs natively and as WebAssembly under Node (peer "digitlab-wasm-simd").
 // Timings are medians of several repetitions; compare only figures from the same run.
