@@ -1,9 +1,11 @@
-// bench.cpp — DigitLab's side of the peer benchmarks, on exactly the peers' definitions
-// (see bench/README.md): batch-64 Adam training throughput, batch-1 inference latency (median),
-// batch-256 inference throughput. Prints one JSON object per line:
+// bench.cpp — DigitLab's side of the peer benchmarks, on exactly the peers' definitions (the
+// peers' README states them; README.md has the figures): batch-64 Adam training throughput,
+// batch-1 inference latency (median), batch-256 inference throughput. Prints one JSON object per line:
 //   {"peer": "digitlab-native", "arch": "r1", "metric": "train_throughput", "value": ..., "unit": "images/s", "threads": 1}
 // The same source runs natively and as WebAssembly under Node (peer "digitlab-wasm-simd").
 // Timings are medians of several repetitions; compare only figures from the same run.
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "dataset.h"
+#include "gemm.h"
 #include "model.h"
 #include "model_io.h"
 #include "train.h"
@@ -34,6 +37,8 @@ struct Options {
   std::string model_file;  // the shipped model, for arch "digitlab" inference
   int repeats = 3;
   bool quick = false;
+  bool profile = false;  // per-layer forward/backward times of one batch-64 training step (stderr)
+  bool gemm = false;     // GFLOP/s of the GEMM kernels on the layers' shapes (stderr + JSON lines)
 };
 
 void emit(const Options& o, const std::string& arch, const char* metric, double value, const char* unit, int threads) {
@@ -42,10 +47,101 @@ void emit(const Options& o, const std::string& arch, const char* metric, double 
   std::fflush(stdout);
 }
 
-const char* spec_of(const std::string& arch) {
+// Where a training step's time goes: each layer's forward and backward on a batch of 64, timed on
+// its own (median of several calls), with GFLOP/s from the layer's multiply-accumulates (backward
+// of a layer with weights and an input gradient does twice the forward's work).
+void profile_layers(dl::Model& model, const float* images, const std::string& arch, int repeats) {
+  const int B = 64;
+  dl::Rng rng(3);
+  model.forward(images, B, true, &rng);
+  std::fprintf(stderr, "# profile %s (batch %d, threads %d): layer, forward ms, backward ms, forward GFLOP/s, backward GFLOP/s\n",
+               arch.c_str(), B, model.threads());
+  double total_f = 0, total_b = 0;
+  std::vector<float> out, dout, dinp;
+  for (int i = 0; i < model.num_layers(); ++i) {
+    dl::Layer& layer = model.layer(i);
+    const float* inp = i == 0 ? images : model.activation(i - 1);
+    out.assign(static_cast<size_t>(B) * layer.out().size(), 0.0f);
+    dout.assign(out.size(), 0.0f);
+    for (auto& v : dout) v = rng.uniform(-1.0f, 1.0f);
+    dinp.assign(static_cast<size_t>(B) * layer.in().size(), 0.0f);
+    dl::ForwardContext ctx;
+    ctx.train = true;
+    ctx.rng = &rng;
+    std::vector<double> tf, tb;
+    for (int r = 0; r < repeats + 1; ++r) {
+      auto t0 = Clock::now();
+      layer.forward(inp, out.data(), B, ctx);
+      if (r) tf.push_back(seconds_since(t0) * 1e3);
+      t0 = Clock::now();
+      layer.backward(inp, out.data(), dout.data(), i == 0 ? nullptr : dinp.data(), B, nullptr);
+      if (r) tb.push_back(seconds_since(t0) * 1e3);
+    }
+    const double f = median(tf), b = median(tb);
+    total_f += f;
+    total_b += b;
+    const double flops = 2.0 * static_cast<double>(layer.macs()) * B;
+    const double bflops = flops * (i == 0 ? 1 : 2);
+    std::fprintf(stderr, "#   %-10s %-12s %8.3f %8.3f %7.2f %7.2f\n", layer.name().c_str(), layer.out().str().c_str(), f, b,
+                 flops > 0 ? flops / f * 1e-6 : 0.0, flops > 0 ? bflops / b * 1e-6 : 0.0);
+  }
+  std::fprintf(stderr, "#   total forward %.3f ms, backward %.3f ms (the Adam update and the loss are not in these)\n", total_f, total_b);
+}
+
+// GFLOP/s of gemm_nn / gemm_nt / gemm_tn on the shapes the layers use, and of a square product
+// (the best case for the packed kernel).
+void bench_gemm(const Options& o) {
+  struct Case { const char* what; bool ta, tb; int M, N, K; };
+  const Case cases[] = {
+      {"square 256", false, false, 256, 256, 256},
+      {"r2 conv2 fwd", false, false, 32, 784, 800},
+      {"r2 conv2 dW", false, true, 32, 800, 784},
+      {"r2 conv2 dcol", true, false, 800, 784, 32},
+      {"r2 conv3 fwd", false, false, 64, 196, 800},
+      {"r1 conv1 fwd", false, false, 8, 784, 25},
+      {"r1 conv2 fwd", false, false, 16, 196, 200},
+      {"r2 dense fwd", false, true, 64, 256, 3136},
+      {"r2 dense dW", true, false, 256, 3136, 64},
+  };
+  dl::Rng rng(9);
+  for (const Case& c : cases) {
+    std::vector<float> A(static_cast<size_t>(c.M) * c.K), B(static_cast<size_t>(c.K) * c.N), C(static_cast<size_t>(c.M) * c.N);
+    for (auto& v : A) v = rng.uniform(-1.0f, 1.0f);
+    for (auto& v : B) v = rng.uniform(-1.0f, 1.0f);
+    const int lda = c.ta ? c.M : c.K, ldb = c.tb ? c.K : c.N;
+    const double flops = 2.0 * c.M * c.N * c.K;
+    const int reps = std::max(1, static_cast<int>(2e8 / flops));
+    std::vector<double> rates;
+    for (int r = 0; r < o.repeats + 1; ++r) {
+      auto t0 = Clock::now();
+      for (int i = 0; i < reps; ++i) {
+        if (c.ta) dl::gemm_tn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+        else if (c.tb) dl::gemm_nt(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+        else dl::gemm_nn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+      }
+      if (r) rates.push_back(flops * reps / seconds_since(t0) * 1e-9);
+    }
+    std::fprintf(stderr, "# gemm %-14s M %4d N %4d K %4d: %6.2f GFLOP/s\n", c.what, c.M, c.N, c.K, median(rates));
+    std::string arch = std::string("gemm ") + c.what;
+    emit(o, arch, "gemm_gflops", median(rates), "GFLOP/s", 1);
+  }
+}
+
+// Heap bytes in use (malloc's own count): the engine allocates everything when a model is planned,
+// so the difference across building and training a model is the memory that training takes.
+double heap_in_use() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  return static_cast<double>(mallinfo2().uordblks);
+#else
+  return static_cast<double>(mallinfo().uordblks);
+#endif
+}
+
+// r1 / r2 are the peers' names for the presets R1 / R2; any other preset name or spec is used as is.
+std::string spec_of(const std::string& arch) {
   if (arch == "r1") return "R1";
   if (arch == "r2") return "R2";
-  return "digitlab";
+  return arch;
 }
 
 }  // namespace
@@ -72,7 +168,9 @@ int main(int argc, char** argv) {
     else if (a == "--peer") o.peer = next();
     else if (a == "--repeats") o.repeats = std::max(1, std::atoi(next().c_str()));
     else if (a == "--quick") o.quick = true;
-    else { std::fprintf(stderr, "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--repeats N] [--quick]\n"); return 2; }
+    else if (a == "--profile") o.profile = true;
+    else if (a == "--gemm") o.gemm = true;
+    else { std::fprintf(stderr, "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--repeats N] [--quick] [--profile] [--gemm]\n"); return 2; }
   }
 
   // 16 real MNIST batches of 64 when MNIST_DIR is set (as the peers do), random images otherwise.
@@ -93,6 +191,8 @@ int main(int argc, char** argv) {
     for (auto& v : test256) v = rng.uniform();
   }
 
+  if (o.gemm) { bench_gemm(o); return 0; }
+
   for (const std::string& arch : o.archs) {
     for (int threads : o.threads) {
       dl::Model model;
@@ -100,9 +200,11 @@ int main(int argc, char** argv) {
                                                                    : dl::Model::build(spec_of(arch), 1, &model);
       if (!st) { std::fprintf(stderr, "bench: %s\n", st.message().c_str()); return 1; }
       model.set_threads(threads);
+      if (o.profile) { profile_layers(model, images.data(), arch, o.repeats); continue; }
 
       // Training throughput: Adam lr 1e-3, batch 64, dropout on.
       {
+        const double heap0 = heap_in_use();
         dl::Model m;
         dl::Model::build(model.spec(), 1, &m);
         m.set_threads(threads);
@@ -117,6 +219,9 @@ int main(int argc, char** argv) {
           rates.push_back(steps * 64 / seconds_since(t0));
         }
         emit(o, arch, "train_throughput", median(rates), "images/s", threads);
+        // Model, gradients, Adam moments, activations and scratch for batch 64: all of it is
+        // allocated before the first step and stays, so this is the peak while training.
+        emit(o, arch, "train_memory", (heap_in_use() - heap0) / (1024.0 * 1024.0), "MiB", threads);
       }
       // Batch-1 latency: one test image, eval mode; each call timed on its own.
       {

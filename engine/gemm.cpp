@@ -1,11 +1,26 @@
-// gemm.cpp — the matrix products of gemm.h, written with Eigen's maps as its manual does.
-// (Eigen 3.4 has no WebAssembly packet math; in the browser these rely on LLVM's auto-vectorisation
-// with -msimd128.)
+// gemm.cpp — the matrix products of gemm.h: natively Eigen's, written with its maps as its manual
+// does; in WebAssembly the packed SIMD128 kernel of gemm_packed.cpp. (Eigen 3.4 has no WebAssembly
+// packet math: its products there relied on LLVM's auto-vectorisation and ran at a fraction of
+// the packed kernel's speed.)
 #include "gemm.h"
 
 #include "shape.h"
 
 namespace dl {
+
+#ifdef __wasm_simd128__
+
+void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+  gemm_packed(false, false, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+  gemm_packed(false, true, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+  gemm_packed(true, false, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
+#else
 
 using Stride = Eigen::OuterStride<>;
 using CMap = Eigen::Map<const MatrixR, Eigen::Unaligned, Stride>;
@@ -34,5 +49,7 @@ void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int l
   if (accumulate) c.noalias() += a.transpose() * b;
   else c.noalias() = a.transpose() * b;
 }
+
+#endif  // __wasm_simd128__
 
 }  // namespace dl

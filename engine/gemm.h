@@ -5,6 +5,11 @@
 //   gemm_nt: C (M, N) (+)= A (M, K) * B(N, K)^T
 //   gemm_tn: C (M, N) (+)= A(K, M)^T * B (K, N)
 // accumulate = false overwrites C, true adds to it.
+//
+// Which kernel runs: natively Eigen (its packet math uses the host's vector width, AVX-512 under
+// -march=native); in WebAssembly the packed, register-blocked SIMD128 kernel gemm_packed (Eigen
+// 3.4 has no WebAssembly packet math). Both are deterministic: the same sizes give the same
+// summation order on every call.
 #pragma once
 
 namespace dl {
@@ -12,5 +17,16 @@ namespace dl {
 void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
 void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
 void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
+
+// The kernels behind gemm_*, callable directly so that tests can compare them on every platform.
+// op(A) is A (M, K), or A(K, M)^T when trans_a; op(B) is B (K, N), or B(N, K)^T when trans_b.
+//   gemm_packed     blocks of K (256) are packed into 4-row panels of op(A) and 8-column panels of
+//                   op(B); a 4x8 micro-kernel (eight SIMD128 accumulators in WebAssembly, a plain
+//                   loop the compiler vectorises elsewhere) adds each block's partial sums into C.
+//   gemm_reference  three loops, one float sum per element in k order: the meaning, not the speed.
+void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                 float* C, int ldc, bool accumulate);
+void gemm_reference(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                    float* C, int ldc, bool accumulate);
 
 }  // namespace dl

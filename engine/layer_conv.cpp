@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "conv_kernels.h"
 #include "gemm.h"
 #include "layer_types.h"
 
@@ -60,63 +61,13 @@ int64_t Conv2D::macs() const {
   return static_cast<int64_t>(out_.size()) * in_.c * k_ * k_;
 }
 
+// The data movement is in conv_kernels.cpp (fast and reference versions, tested against each other).
 void Conv2D::im2col(const float* img, float* col) const {
-  const int H = in_.h, W = in_.w, OH = out_.h, OW = out_.w;
-  for (int c = 0; c < in_.c; ++c) {
-    const float* plane = img + static_cast<size_t>(c) * H * W;
-    for (int ky = 0; ky < k_; ++ky) {
-      for (int kx = 0; kx < k_; ++kx) {
-        float* row = col + ((static_cast<size_t>(c) * k_ + ky) * k_ + kx) * OH * OW;
-        for (int oy = 0; oy < OH; ++oy) {
-          int iy = oy * stride_ - pad_ + ky;
-          float* dst = row + oy * OW;
-          if (iy < 0 || iy >= H) { std::fill(dst, dst + OW, 0.0f); continue; }
-          const float* src = plane + iy * W;
-          if (stride_ == 1) {
-            // Valid columns: 0 <= ox - pad + kx < W.
-            int lo = std::max(0, pad_ - kx), hi = std::min(OW, W + pad_ - kx);
-            if (hi < lo) hi = lo;
-            std::fill(dst, dst + lo, 0.0f);
-            if (hi > lo) std::memcpy(dst + lo, src + lo - pad_ + kx, sizeof(float) * (hi - lo));
-            std::fill(dst + hi, dst + OW, 0.0f);
-          } else {
-            for (int ox = 0; ox < OW; ++ox) {
-              int ix = ox * stride_ - pad_ + kx;
-              dst[ox] = (ix >= 0 && ix < W) ? src[ix] : 0.0f;
-            }
-          }
-        }
-      }
-    }
-  }
+  dl::im2col(ConvGeometry{in_.c, in_.h, in_.w, k_, stride_, pad_, out_.h, out_.w}, img, col);
 }
 
 void Conv2D::col2im(const float* col, float* img) const {
-  const int H = in_.h, W = in_.w, OH = out_.h, OW = out_.w;
-  std::fill(img, img + in_.size(), 0.0f);
-  for (int c = 0; c < in_.c; ++c) {
-    float* plane = img + static_cast<size_t>(c) * H * W;
-    for (int ky = 0; ky < k_; ++ky) {
-      for (int kx = 0; kx < k_; ++kx) {
-        const float* row = col + ((static_cast<size_t>(c) * k_ + ky) * k_ + kx) * OH * OW;
-        for (int oy = 0; oy < OH; ++oy) {
-          int iy = oy * stride_ - pad_ + ky;
-          if (iy < 0 || iy >= H) continue;
-          const float* src = row + oy * OW;
-          float* dst = plane + iy * W;
-          if (stride_ == 1) {
-            int lo = std::max(0, pad_ - kx), hi = std::min(OW, W + pad_ - kx);
-            for (int ox = lo; ox < hi; ++ox) dst[ox - pad_ + kx] += src[ox];
-          } else {
-            for (int ox = 0; ox < OW; ++ox) {
-              int ix = ox * stride_ - pad_ + kx;
-              if (ix >= 0 && ix < W) dst[ix] += src[ox];
-            }
-          }
-        }
-      }
-    }
-  }
+  dl::col2im(ConvGeometry{in_.c, in_.h, in_.w, k_, stride_, pad_, out_.h, out_.w}, col, img);
 }
 
 void Conv2D::forward(const float* inp, float* out, int B, const ForwardContext& ctx) {
@@ -155,7 +106,7 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
       const float* dy = dout + static_cast<size_t>(n) * out_.size();
       im2col(x, col);
       gemm_nt(F, K, N, dy, N, col, N, dw, K, true);
-      if (db) for (int f = 0; f < F; ++f) { const float* d = dy + f * N; float s = 0; for (int i = 0; i < N; ++i) s += d[i]; db[f] += s; }
+      if (db) add_row_sums(dy, F, N, db);
       if (dinp) {
         gemm_tn(K, N, F, w_, K, dy, N, col, N, false);  // col now holds dcol
         col2im(col, dinp + static_cast<size_t>(n) * in_.size());

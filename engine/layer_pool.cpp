@@ -1,8 +1,8 @@
 // layer_pool.cpp — MaxPool2D: the maximum of each KxK window; backward routes each output's
 // gradient to the input that was the maximum (the first one on ties).
 #include <cassert>
-#include <limits>
 
+#include "conv_kernels.h"
 #include "layer_types.h"
 
 namespace dl {
@@ -21,29 +21,9 @@ void MaxPool2D::plan(int B, int) { argmax_.assign(static_cast<size_t>(B) * out_.
 int64_t MaxPool2D::macs() const { return static_cast<int64_t>(out_.size()) * k_ * k_; }
 
 void MaxPool2D::forward(const float* inp, float* out, int B, const ForwardContext&) {
-  const int H = in_.h, W = in_.w, OH = out_.h, OW = out_.w;
   for (int n = 0; n < B; ++n) {
-    const float* x = inp + static_cast<size_t>(n) * in_.size();
-    float* y = out + static_cast<size_t>(n) * out_.size();
-    int32_t* am = argmax_.data() + static_cast<size_t>(n) * out_.size();
-    for (int c = 0; c < in_.c; ++c) {
-      const float* plane = x + c * H * W;
-      for (int oy = 0; oy < OH; ++oy) {
-        for (int ox = 0; ox < OW; ++ox) {
-          float best = -std::numeric_limits<float>::infinity();
-          int best_i = (oy * stride_) * W + ox * stride_;
-          for (int ky = 0; ky < k_; ++ky) {
-            const float* row = plane + (oy * stride_ + ky) * W + ox * stride_;
-            for (int kx = 0; kx < k_; ++kx) {
-              if (row[kx] > best) { best = row[kx]; best_i = (oy * stride_ + ky) * W + ox * stride_ + kx; }
-            }
-          }
-          int o = (c * OH + oy) * OW + ox;
-          y[o] = best;
-          am[o] = c * H * W + best_i;
-        }
-      }
-    }
+    maxpool_forward(inp + static_cast<size_t>(n) * in_.size(), in_.c, in_.h, in_.w, k_, stride_, out_.h, out_.w,
+                    out + static_cast<size_t>(n) * out_.size(), argmax_.data() + static_cast<size_t>(n) * out_.size());
   }
 }
 

@@ -1,0 +1,211 @@
+// conv_kernels.cpp — im2col, col2im and max pooling (conv_kernels.h), fast and reference.
+//
+// Why the fast versions exist: in WebAssembly every std::fill / std::memcpy of a short row (14 or
+// 28 floats here) is a call into the C library's memset / memcpy, and the profile of an R1
+// training step under Node showed those calls, the im2col around them and the generic pooling loop
+// taking about as much time as the GEMMs. The fast versions (stride 1, the only stride DigitLab's
+// networks use; others fall back to the reference) first copy each input plane into a zero-padded
+// plane, so every column row is a straight copy of OW floats with no bounds to test, done inline
+// with SIMD128 loads and stores (`no_builtin` stops clang from turning the loops back into library
+// calls). col2im accumulates on the padded plane in the reference's order, so the results are
+// bit-identical.
+#include "conv_kernels.h"
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+#if defined(__clang__)
+#define DL_INLINE_LOOPS __attribute__((no_builtin))
+#else
+#define DL_INLINE_LOOPS
+#endif
+
+namespace dl {
+
+namespace {
+
+// One zero-padded input plane (H + 2 pad, W + 2 pad) per thread, grown on first use: with it every
+// stride-1 im2col row is a straight copy and every col2im row a straight add, with no bounds.
+std::vector<float>& padded_plane(size_t n) {
+  thread_local std::vector<float> plane;
+  if (plane.size() < n) plane.resize(n);
+  return plane;
+}
+
+DL_INLINE_LOOPS inline void copy_row(float* d, const float* s, int n) {
+  int i = 0;
+#ifdef __wasm_simd128__
+  for (; i + 4 <= n; i += 4) wasm_v128_store(d + i, wasm_v128_load(s + i));
+#endif
+  for (; i < n; ++i) d[i] = s[i];
+}
+
+DL_INLINE_LOOPS inline void add_row(float* d, const float* s, int n) {
+  int i = 0;
+#ifdef __wasm_simd128__
+  for (; i + 4 <= n; i += 4) wasm_v128_store(d + i, wasm_f32x4_add(wasm_v128_load(d + i), wasm_v128_load(s + i)));
+#endif
+  for (; i < n; ++i) d[i] += s[i];
+}
+
+}  // namespace
+
+DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col) {
+  if (g.stride != 1) { im2col_reference(g, img, col); return; }
+  const int k = g.k, p = g.pad, W = g.W, H = g.H, OW = g.OW, OH = g.OH;
+  const int Wp = W + 2 * p, Hp = H + 2 * p;
+  const size_t N = static_cast<size_t>(OH) * OW;
+  std::vector<float>& buf = padded_plane(static_cast<size_t>(Hp) * Wp);
+  float* pad = buf.data();
+  for (int i = 0; i < Hp * Wp; ++i) pad[i] = 0.0f;
+  for (int c = 0; c < g.C; ++c) {
+    const float* plane = img + static_cast<size_t>(c) * H * W;
+    for (int y = 0; y < H; ++y) copy_row(pad + (y + p) * Wp + p, plane + y * W, W);
+    for (int ky = 0; ky < k; ++ky)
+      for (int kx = 0; kx < k; ++kx) {
+        float* row = col + ((static_cast<size_t>(c) * k + ky) * k + kx) * N;
+        for (int oy = 0; oy < OH; ++oy) copy_row(row + oy * OW, pad + (oy + ky) * Wp + kx, OW);
+      }
+  }
+}
+
+DL_INLINE_LOOPS void col2im(const ConvGeometry& g, const float* col, float* img) {
+  if (g.stride != 1) { col2im_reference(g, col, img); return; }
+  const int k = g.k, p = g.pad, W = g.W, H = g.H, OW = g.OW, OH = g.OH;
+  const int Wp = W + 2 * p, Hp = H + 2 * p;
+  const size_t N = static_cast<size_t>(OH) * OW;
+  std::vector<float>& buf = padded_plane(static_cast<size_t>(Hp) * Wp);
+  float* pad = buf.data();
+  for (int c = 0; c < g.C; ++c) {
+    // Accumulate on the padded plane in the reference's order (ky, kx, oy, ox), keep the inside.
+    for (int i = 0; i < Hp * Wp; ++i) pad[i] = 0.0f;
+    for (int ky = 0; ky < k; ++ky)
+      for (int kx = 0; kx < k; ++kx) {
+        const float* row = col + ((static_cast<size_t>(c) * k + ky) * k + kx) * N;
+        for (int oy = 0; oy < OH; ++oy) add_row(pad + (oy + ky) * Wp + kx, row + oy * OW, OW);
+      }
+    float* plane = img + static_cast<size_t>(c) * H * W;
+    for (int y = 0; y < H; ++y) copy_row(plane + y * W, pad + (y + p) * Wp + p, W);
+  }
+}
+
+void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y, int32_t* argmax) {
+  if (k != 2 || stride != 2) {
+    maxpool_forward_reference(x, C, H, W, k, stride, OH, OW, y, argmax);
+    return;
+  }
+  // 2x2, stride 2: the four candidates in the reference's order (strict >, so the first wins ties).
+  for (int c = 0; c < C; ++c) {
+    const int base = c * H * W;
+    for (int oy = 0; oy < OH; ++oy) {
+      const float* r0 = x + base + (2 * oy) * W;
+      const float* r1 = r0 + W;
+      float* yo = y + (c * OH + oy) * OW;
+      int32_t* ao = argmax + (c * OH + oy) * OW;
+      const int i0 = base + (2 * oy) * W;
+      for (int ox = 0; ox < OW; ++ox) {
+        const int x0 = 2 * ox;
+        float best = -std::numeric_limits<float>::infinity();
+        int bi = i0 + x0;
+        if (r0[x0] > best) { best = r0[x0]; bi = i0 + x0; }
+        if (r0[x0 + 1] > best) { best = r0[x0 + 1]; bi = i0 + x0 + 1; }
+        if (r1[x0] > best) { best = r1[x0]; bi = i0 + W + x0; }
+        if (r1[x0 + 1] > best) { best = r1[x0 + 1]; bi = i0 + W + x0 + 1; }
+        yo[ox] = best;
+        ao[ox] = bi;
+      }
+    }
+  }
+}
+
+void add_row_sums(const float* x, int rows, int n, float* sums) {
+  for (int r = 0; r < rows; ++r) {
+    const float* row = x + static_cast<size_t>(r) * n;
+    float lane[8];
+    int i = 0;
+#ifdef __wasm_simd128__
+    v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+    for (; i + 8 <= n; i += 8) {
+      s0 = wasm_f32x4_add(s0, wasm_v128_load(row + i));
+      s1 = wasm_f32x4_add(s1, wasm_v128_load(row + i + 4));
+    }
+    wasm_v128_store(lane, s0);
+    wasm_v128_store(lane + 4, s1);
+#else
+    for (float& l : lane) l = 0.0f;
+    for (; i + 8 <= n; i += 8)
+      for (int l = 0; l < 8; ++l) lane[l] += row[i + l];
+#endif
+    float s = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+    for (; i < n; ++i) s += row[i];
+    sums[r] += s;
+  }
+}
+
+// ---- references: the obvious loops -------------------------------------------------------------
+
+void add_row_sums_reference(const float* x, int rows, int n, float* sums) {
+  for (int r = 0; r < rows; ++r) {
+    float s = 0.0f;
+    for (int i = 0; i < n; ++i) s += x[static_cast<size_t>(r) * n + i];
+    sums[r] += s;
+  }
+}
+
+void im2col_reference(const ConvGeometry& g, const float* img, float* col) {
+  const size_t N = static_cast<size_t>(g.OH) * g.OW;
+  for (int c = 0; c < g.C; ++c)
+    for (int ky = 0; ky < g.k; ++ky)
+      for (int kx = 0; kx < g.k; ++kx)
+        for (int oy = 0; oy < g.OH; ++oy)
+          for (int ox = 0; ox < g.OW; ++ox) {
+            const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+            const bool inside = iy >= 0 && iy < g.H && ix >= 0 && ix < g.W;
+            col[((static_cast<size_t>(c) * g.k + ky) * g.k + kx) * N + oy * g.OW + ox] =
+                inside ? img[(static_cast<size_t>(c) * g.H + iy) * g.W + ix] : 0.0f;
+          }
+}
+
+void col2im_reference(const ConvGeometry& g, const float* col, float* img) {
+  const size_t N = static_cast<size_t>(g.OH) * g.OW;
+  std::fill(img, img + static_cast<size_t>(g.C) * g.H * g.W, 0.0f);
+  for (int c = 0; c < g.C; ++c)
+    for (int ky = 0; ky < g.k; ++ky)
+      for (int kx = 0; kx < g.k; ++kx)
+        for (int oy = 0; oy < g.OH; ++oy)
+          for (int ox = 0; ox < g.OW; ++ox) {
+            const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+            if (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W)
+              img[(static_cast<size_t>(c) * g.H + iy) * g.W + ix] +=
+                  col[((static_cast<size_t>(c) * g.k + ky) * g.k + kx) * N + oy * g.OW + ox];
+          }
+}
+
+void maxpool_forward_reference(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y,
+                               int32_t* argmax) {
+  for (int c = 0; c < C; ++c) {
+    const float* plane = x + c * H * W;
+    for (int oy = 0; oy < OH; ++oy) {
+      for (int ox = 0; ox < OW; ++ox) {
+        float best = -std::numeric_limits<float>::infinity();
+        int best_i = (oy * stride) * W + ox * stride;
+        for (int ky = 0; ky < k; ++ky) {
+          const float* row = plane + (oy * stride + ky) * W + ox * stride;
+          for (int kx = 0; kx < k; ++kx) {
+            if (row[kx] > best) { best = row[kx]; best_i = (oy * stride + ky) * W + ox * stride + kx; }
+          }
+        }
+        const int o = (c * OH + oy) * OW + ox;
+        y[o] = best;
+        argmax[o] = c * H * W + best_i;
+      }
+    }
+  }
+}
+
+}  // namespace dl
