@@ -27,6 +27,10 @@ app::State* g_state = nullptr;
 // where it has no DecompressionStream): train images, train labels, test images, test labels.
 std::vector<uint8_t> g_mnist[4];
 
+// One slice of training between frames, in milliseconds: short enough that an animation frame
+// waits at most this long for its turn, long enough that a slice does a few batches.
+constexpr double kTrainingSliceMs = 8.0;
+
 }  // namespace
 
 // clang-format off
@@ -58,6 +62,23 @@ EM_JS(void, js_offer_download, (const uint8_t* bytes, int size, const char* name
 });
 EM_JS(void, js_store_run, (const uint8_t* bytes, int size), {
   if (Module.digitlabStore) Module.digitlabStore(size > 0 ? HEAPU8.slice(bytes, bytes + size) : null);
+});
+// Training between frames: a MessageChannel task (not setTimeout, which is clamped to 4 ms) runs a
+// slice of training and posts the next one until there is nothing left to train. The browser draws
+// the next animation frame between two slices, so the page stays responsive while the core that
+// runs the page trains in the time drawing leaves free.
+EM_JS(void, js_start_training_pump, (double slice_ms), {
+  if (!Module.digitlabPump) {
+    var ch = new MessageChannel();
+    ch.port1.onmessage = function() {
+      if (_digitlab_train_between_frames(slice_ms)) ch.port2.postMessage(0);
+      else Module.digitlabPump.running = false;
+    };
+    Module.digitlabPump = { channel: ch, running: false };
+  }
+  if (Module.digitlabPump.running) return;
+  Module.digitlabPump.running = true;
+  Module.digitlabPump.channel.port2.postMessage(0);
 });
 EM_JS(void, js_install_api, (), {
   var api = {
@@ -187,6 +208,13 @@ EMSCRIPTEN_KEEPALIVE const char* digitlab_api_train_start(const char* options_js
   return error.c_str();
 }
 
+EMSCRIPTEN_KEEPALIVE int digitlab_train_between_frames(double slice_ms) {
+  app::State& s = *g_state;
+  const bool more = app::training_between_frames(s, slice_ms);
+  if (!more) s.training.between_frames = false;  // the next run starts the pump again
+  return more ? 1 : 0;
+}
+
 EMSCRIPTEN_KEEPALIVE void digitlab_api_train_action(int action, int arg) {
   app::State& s = *g_state;
   switch (action) {
@@ -292,6 +320,10 @@ void start(app::State* s) {
 void frame_presented(app::State& s) {
   if (s.frame == 1) js_first_frame();
   app::Training& t = s.training;
+  if (!t.between_frames && (t.session.status() == app::TrainingSession::Status::Running || t.session.Evaluating())) {
+    t.between_frames = true;
+    js_start_training_pump(kTrainingSliceMs);
+  }
   if (t.want_data) {
     t.want_data = false;
     js_fetch_mnist();

@@ -192,6 +192,21 @@ void training_after_frame(State& s) {
   }
 }
 
+bool training_between_frames(State& s, double budget_ms) {
+  Training& t = s.training;
+  const TrainingSession::Status before = t.session.status();
+  if (before != TrainingSession::Status::Running && !t.session.Evaluating()) return false;
+  if (t.session.Advance(budget_ms)) request_redraw(s);
+  const TrainingSession::Status after = t.session.status();
+  // A run that ends, diverges or finishes its epochs here is kept in storage like one that ends in
+  // a frame (training_after_frame sees only its own transitions).
+  if (before == TrainingSession::Status::Running && after != TrainingSession::Status::Running) {
+    t.save_run = true;
+    request_redraw(s);
+  }
+  return after == TrainingSession::Status::Running || t.session.Evaluating();
+}
+
 bool training_wants_frame(const State& s) {
   const Training& t = s.training;
   return t.compare.running || t.session.status() == TrainingSession::Status::Running || t.session.Evaluating() ||

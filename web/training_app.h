@@ -24,6 +24,7 @@ constexpr double kTargetFrameMs = 1000.0 / 30.0;
 // The least training time per frame, even when drawing alone takes longer than kTargetFrameMs.
 constexpr double kMinBudgetMs = 6.0;
 
+
 struct Training {
   TrainingSession session;
   TrainingData data;
@@ -48,6 +49,9 @@ struct Training {
   double frame_interval_ms = 0;  // smoothed interval between frames while working
   double other_ms = 0;           // smoothed time of a frame's other work (interval - training)
   double last_work_ms = 0;       // training time in the last frame
+  // The browser also trains between animation frames (training_between_frames), in the time the
+  // page would otherwise wait for the next frame.
+  bool between_frames = false;
 
   // Requests to the platform, taken by it after the frame (platform_web.cpp, platform_native.cpp).
   bool want_data = false;
@@ -62,6 +66,9 @@ struct Training {
 void draw_training_view(State& s);
 void training_after_frame(State& s);
 bool training_wants_frame(const State& s);
+// Trains for budget_ms outside a frame: the browser calls it from its own task queue while the
+// page waits for the next animation frame (platform_web.cpp). Returns whether there is more to do.
+bool training_between_frames(State& s, double budget_ms);
 
 // Actions (the panel's buttons and the automation API). training_start fetches the data first when
 // it is not there yet, then starts.
