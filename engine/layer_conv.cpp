@@ -96,8 +96,10 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
   const size_t gsize = static_cast<size_t>(F) * (K + 1);
   auto work = [&](int task, int thread) {
     float* col = cols_.data() + static_cast<size_t>(thread) * K * N;
-    // Single-threaded: accumulate straight into the model's gradients.
-    float* dw = threaded ? dgrad_.data() + thread * gsize : dw_;
+    // Single-threaded: accumulate straight into the model's gradients. Threaded: one partial per
+    // task (not per thread: a thread may run more than one task, and the partials are summed in
+    // task order below, so the result does not depend on which thread ran what).
+    float* dw = threaded ? dgrad_.data() + static_cast<size_t>(task) * gsize : dw_;
     float* db = !has_bias_ ? nullptr : threaded ? dw + static_cast<size_t>(F) * K : db_;
     if (threaded) std::fill(dw, dw + gsize, 0.0f);
     int begin = B * task / T, end = B * (task + 1) / T;

@@ -5,7 +5,6 @@
 // Weight decay is decoupled (AdamW): p -= lr * wd * p, on weight tensors only.
 #include "optimizer.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -60,15 +59,16 @@ void Optimizer::step(float* p, const float* g, float lr) {
       const float b1 = cfg_.beta1, b2 = cfg_.beta2, eps = cfg_.eps;
       const float c1 = 1.0f / (1.0f - static_cast<float>(std::pow(static_cast<double>(b1), static_cast<double>(t_))));
       const float c2 = 1.0f / (1.0f - static_cast<float>(std::pow(static_cast<double>(b2), static_cast<double>(t_))));
-      // Eigen arrays, not a plain loop: the loop's std::sqrt may set errno, so GCC kept it scalar,
-      // and a scalar sqrt + divide per parameter (slower still on tiny, subnormal moments) took 42%
-      // of an `mlp` training step. Eigen's packets vectorise sqrt and divide (IEEE-exact either way).
-      Eigen::Map<Eigen::ArrayXf> P(p, static_cast<Eigen::Index>(n)), M(m, static_cast<Eigen::Index>(n)),
-          V(v, static_cast<Eigen::Index>(n));
-      Eigen::Map<const Eigen::ArrayXf> G(g, static_cast<Eigen::Index>(n)), D(mask, static_cast<Eigen::Index>(n));
-      M = b1 * M + (1.0f - b1) * G;
-      V = b2 * V + (1.0f - b2) * G * G;
-      P -= lr * (M * c1) / ((V * c2).sqrt() + eps) + wd * D * P;
+      // A plain loop that the compiler vectorises: optimizer.cpp is built with -fno-math-errno
+      // (engine/CMakeLists.txt), without which std::sqrt kept it scalar and a scalar sqrt + divide
+      // per parameter took 42% of an `mlp` training step. (Eigen arrays vectorise it too, but peel
+      // scalar ends whose position depends on the block's address, and their rounding differed
+      // from the packets': the same run gave different bits from one allocation to the next.)
+      for (size_t i = 0; i < n; ++i) {
+        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        p[i] -= lr * (m[i] * c1) / (std::sqrt(v[i] * c2) + eps) + wd * mask[i] * p[i];
+      }
       break;
     }
     case OptimizerConfig::RMSprop: {
