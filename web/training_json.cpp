@@ -6,49 +6,17 @@
 #include <cstdio>
 
 #include "app_state.h"
+#include "json_writer.h"
 #include "state_json.h"
 
 namespace app {
 
 namespace {
 
-void num(std::string* out, double v, const char* fmt = "%.6g") {
-  if (!std::isfinite(v)) { out->append("null"); return; }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), fmt, v);
-  out->append(buf);
-}
-
-void str(std::string* out, const std::string& s) {
-  out->push_back('"');
-  for (char c : s) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') { out->push_back('\\'); out->push_back(c); }
-    else if (u < 0x20) { char b[8]; std::snprintf(b, sizeof(b), "\\u%04x", u); out->append(b); }
-    else out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-void key(std::string* out, const char* k) {
-  if (out->back() != '{' && out->back() != '[') out->push_back(',');
-  out->push_back('"');
-  out->append(k);
-  out->append("\":");
-}
-
-template <typename R>
-void rect(std::string* out, const R& r) {
-  out->append("{\"x\":");
-  num(out, r.x);
-  out->append(",\"y\":");
-  num(out, r.y);
-  out->append(",\"width\":");
-  num(out, r.w);
-  out->append(",\"height\":");
-  num(out, r.h);
-  out->push_back('}');
-}
+using json::key;
+using json::num;
+using json::rect;
+using json::str;
 
 const char* status_name(TrainingSession::Status st) {
   switch (st) {
