@@ -82,7 +82,11 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
       char num[12];
       std::snprintf(num, sizeof(num), "%d", n);
       const ImVec2 ts = ImGui::CalcTextSize(num);
-      if (ts.x < cell) dl->AddText(ImVec2(a.x + (cell - ts.x) * 0.5f, a.y + (cell - ts.y) * 0.5f), IM_COL32(230, 232, 236, 255), num);
+      // A count wider than its cell (1,135 ones) is drawn smaller rather than left out.
+      const float fit = ts.x < cell * 0.92f ? 1.0f : cell * 0.92f / ts.x;
+      const ImVec2 sz(ts.x * fit, ts.y * fit);
+      dl->AddText(ImGui::GetFont(), ImGui::GetFontSize() * fit, ImVec2(a.x + (cell - sz.x) * 0.5f, a.y + (cell - sz.y) * 0.5f),
+                  IM_COL32(230, 232, 236, 255), num);
       ImGui::SetCursorScreenPos(a);
       ImGui::PushID(t * 10 + p);
       if (ImGui::InvisibleButton("cell", ImVec2(cell - 1, cell - 1))) {
