@@ -15,21 +15,10 @@ Trainer::Trainer(Model* model, const OptimizerConfig& cfg, uint64_t seed)
     : model_(model), opt_(cfg, model->params().size(), model->param_tensors()), rng_(seed, 0xd209) {}
 
 StepResult Trainer::step(const float* images, const uint8_t* labels, int B, float lr) {
-  StepResult r;
-  if (dlogits_.size() < static_cast<size_t>(B) * kClasses) dlogits_.assign(static_cast<size_t>(B) * kClasses, 0.0f);
-  const float* logits = model_->forward(images, B, /*train=*/true, &rng_);
-  r.loss = softmax_cross_entropy(logits, labels, B, nullptr, dlogits_.data());
-  for (int n = 0; n < B; ++n) r.correct += argmax10(logits + n * kClasses) == labels[n];
-  if (!std::isfinite(r.loss)) { r.finite = false; return r; }
-  model_->zero_grads();
-  model_->backward(dlogits_.data(), nullptr);
-  // A non-finite gradient would poison the parameters and the optimizer's moments for good:
-  // refuse the update and let the caller decide (lower the learning rate, restore a checkpoint).
-  const std::vector<float>& g = model_->grads();
-  float sum = 0.0f;
-  for (float x : g) sum += x * 0.0f;  // NaN/Inf propagate through x * 0
-  if (!std::isfinite(sum)) { r.finite = false; return r; }
-  opt_.step(model_->params().data(), g.data(), lr);
+  // One batch is one chunk of weight 1 (exact), so step and the chunked path give the same bits.
+  begin_batch();
+  StepResult r = accumulate(images, labels, B, 1.0f);
+  if (r.finite) r.finite = finish_batch(lr);
   return r;
 }
 
@@ -49,6 +38,8 @@ StepResult Trainer::accumulate(const float* images, const uint8_t* labels, int B
 }
 
 bool Trainer::finish_batch(float lr) {
+  // A non-finite gradient would poison the parameters and the optimizer's moments for good:
+  // refuse the update and let the caller decide (lower the learning rate, restore a checkpoint).
   const std::vector<float>& g = model_->grads();
   float sum = 0.0f;
   for (float x : g) sum += x * 0.0f;  // NaN/Inf propagate through x * 0

@@ -159,21 +159,8 @@
       const files = await Promise.all(MNIST_FILES.map(async (f) => {
         const res = await fetch('mnist/' + f, { cache: 'force-cache' });
         if (!res.ok) throw new HttpError('mnist/' + f, res.status);
-        const reader = res.body.getReader();
-        const chunks = [];
-        let length = 0;
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          chunks.push(value);
-          length += value.length;
-          got += value.length;
-          a.mnistProgress(got, total);
-        }
-        const out = new Uint8Array(length);
-        let at = 0;
-        for (const c of chunks) { out.set(c, at); at += c.length; }
-        return gunzipInBrowser(out);
+        const bytes = await readBody(res, (n) => { got += n; a.mnistProgress(got, total); });
+        return gunzipInBrowser(bytes);
       }));
       files.forEach((bytes, i) => a.mnistFile(i, bytes));
       a.mnistDone('', false);
@@ -296,9 +283,14 @@
   async function fetchBytes(url) {
     const res = await fetch(url, { cache: 'no-cache' });
     if (!res.ok) throw new HttpError(url, res.status);
+    return readBody(res, progress);
+  }
+
+  // A response's bytes as one Uint8Array, calling onBytes(n) as each chunk of n bytes arrives.
+  async function readBody(res, onBytes) {
     if (!res.body || !res.body.getReader) {
       const whole = new Uint8Array(await res.arrayBuffer());
-      progress(whole.length);
+      onBytes(whole.length);
       return whole;
     }
     const reader = res.body.getReader();
@@ -309,7 +301,7 @@
       if (done) break;
       chunks.push(value);
       length += value.length;
-      progress(value.length);
+      onBytes(value.length);
     }
     const out = new Uint8Array(length);
     let at = 0;

@@ -44,6 +44,17 @@ inline void key(std::string* out, const char* k) {
   out->append("\":");
 }
 
+// [f(0),f(1),...,f(n - 1)]: a column of numbers (curves, confusion rows, shapes).
+template <typename F>
+void array(std::string* out, size_t n, F f, const char* fmt = "%.6g") {
+  out->push_back('[');
+  for (size_t i = 0; i < n; ++i) {
+    if (i) out->push_back(',');
+    num(out, static_cast<double>(f(i)), fmt);
+  }
+  out->push_back(']');
+}
+
 template <typename R>
 void rect(std::string* out, const R& r) {
   out->append("{\"x\":");

@@ -10,6 +10,7 @@ namespace app {
 
 namespace {
 
+using json::array;
 using json::key;
 using json::num;
 using json::rect;
@@ -19,13 +20,8 @@ using json::str;
 void append_layer_view(const State& s, std::string* out) {
   const LayerView& v = s.layers;
   const auto shape = [&](const dl::Shape& sh) {
-    out->append("[");
-    num(out, sh.c);
-    out->push_back(',');
-    num(out, sh.h);
-    out->push_back(',');
-    num(out, sh.w);
-    out->append("]");
+    const int dims[3] = {sh.c, sh.h, sh.w};
+    array(out, 3, [&](size_t i) { return dims[i]; });
   };
   out->push_back('{');
   if (v.Steps().empty()) {

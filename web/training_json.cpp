@@ -13,6 +13,7 @@ namespace app {
 
 namespace {
 
+using json::array;
 using json::key;
 using json::num;
 using json::rect;
@@ -139,23 +140,31 @@ void append_training_json(const State& s, std::string* out) {
   if (t.data.message.empty()) out->append("null"); else str(out, t.data.message);
   out->push_back('}');
   key(out, "curve");  // columns: one entry per point
-  out->append("{\"epoch\":[");
-  for (size_t i = 0; i < ss.curve().size(); ++i) { if (i) out->push_back(','); num(out, ss.curve()[i].epoch, "%.4g"); }
-  out->append("],\"step\":[");
-  for (size_t i = 0; i < ss.curve().size(); ++i) { if (i) out->push_back(','); num(out, ss.curve()[i].step); }
-  out->append("],\"loss\":[");
-  for (size_t i = 0; i < ss.curve().size(); ++i) { if (i) out->push_back(','); num(out, ss.curve()[i].loss, "%.5g"); }
-  out->append("],\"accuracy\":[");
-  for (size_t i = 0; i < ss.curve().size(); ++i) { if (i) out->push_back(','); num(out, ss.curve()[i].accuracy, "%.5g"); }
-  out->append("]}");
+  {
+    const auto& c = ss.curve();
+    out->push_back('{');
+    key(out, "epoch");
+    array(out, c.size(), [&](size_t i) { return c[i].epoch; }, "%.4g");
+    key(out, "step");
+    array(out, c.size(), [&](size_t i) { return c[i].step; });
+    key(out, "loss");
+    array(out, c.size(), [&](size_t i) { return c[i].loss; }, "%.5g");
+    key(out, "accuracy");
+    array(out, c.size(), [&](size_t i) { return c[i].accuracy; }, "%.5g");
+    out->push_back('}');
+  }
   key(out, "validation");
-  out->append("{\"epoch\":[");
-  for (size_t i = 0; i < ss.validation().size(); ++i) { if (i) out->push_back(','); num(out, ss.validation()[i].epoch, "%.4g"); }
-  out->append("],\"step\":[");
-  for (size_t i = 0; i < ss.validation().size(); ++i) { if (i) out->push_back(','); num(out, ss.validation()[i].step); }
-  out->append("],\"accuracy\":[");
-  for (size_t i = 0; i < ss.validation().size(); ++i) { if (i) out->push_back(','); num(out, ss.validation()[i].accuracy, "%.5g"); }
-  out->append("]}");
+  {
+    const auto& v = ss.validation();
+    out->push_back('{');
+    key(out, "epoch");
+    array(out, v.size(), [&](size_t i) { return v[i].epoch; }, "%.4g");
+    key(out, "step");
+    array(out, v.size(), [&](size_t i) { return v[i].step; });
+    key(out, "accuracy");
+    array(out, v.size(), [&](size_t i) { return v[i].accuracy; }, "%.5g");
+    out->push_back('}');
+  }
   const TrainLayout& L = t.layout;
   key(out, "buttons");
   out->push_back('{');
@@ -219,16 +228,12 @@ void append_training_json(const State& s, std::string* out) {
   key(out, "loss");
   num(out, e.loss);
   key(out, "perClass");
-  out->push_back('[');
-  for (int c = 0; c < dl::kClasses; ++c) { if (c) out->push_back(','); num(out, e.class_accuracy(c)); }
-  out->push_back(']');
+  array(out, dl::kClasses, [&](size_t c) { return e.class_accuracy(static_cast<int>(c)); });
   key(out, "confusion");  // [true][predicted]
   out->push_back('[');
   for (int r = 0; r < dl::kClasses; ++r) {
     if (r) out->push_back(',');
-    out->push_back('[');
-    for (int c = 0; c < dl::kClasses; ++c) { if (c) out->push_back(','); num(out, e.confusion[r][c]); }
-    out->push_back(']');
+    array(out, dl::kClasses, [&](size_t c) { return e.confusion[r][c]; });
   }
   out->push_back(']');
   key(out, "mistakes");  // the most confident 20
