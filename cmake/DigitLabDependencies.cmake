@@ -5,7 +5,7 @@
 #   ZLIB::ZLIB                     zlib1g-dev natively; compiled from third_party/zlib for
 #                                  WebAssembly (DigitLabZlib.cmake), as Emscripten's ports need
 #                                  the internet and Debian freezes their cache
-#   Threads::Threads               natively only (the WebAssembly build is single-threaded)
+#   Threads::Threads               natively only (WebAssembly gets -pthread from DIGITLAB_WASM_THREADS)
 
 if(EMSCRIPTEN)
   # Emscripten's toolchain confines find_package to its own sysroot. Eigen's headers are portable

@@ -23,7 +23,16 @@ set(DIGITLAB_SDL2_WEB_PREFIX "${CMAKE_BINARY_DIR}/sdl2-install" CACHE PATH
 set(_sdl2_lib "${DIGITLAB_SDL2_WEB_PREFIX}/lib/libSDL2.a")
 set(_sdl2_stamp "${DIGITLAB_SDL2_WEB_PREFIX}/digitlab-sdl2.stamp")
 # The stamp names what the library was built from and with; a change rebuilds it.
+# With DIGITLAB_WASM_THREADS it is compiled with -pthread: a shared-memory link refuses objects
+# built without atomics.
+set(_sdl2_c_flags "")
+if(DIGITLAB_WASM_THREADS)
+  set(_sdl2_c_flags "-pthread")
+endif()
 set(_sdl2_stamp_text "SDL2 2.26.5 built by ${CMAKE_C_COMPILER} ${CMAKE_C_COMPILER_VERSION}\n")
+if(_sdl2_c_flags)
+  string(APPEND _sdl2_stamp_text "with ${_sdl2_c_flags}\n")
+endif()
 set(_sdl2_up_to_date OFF)
 if(EXISTS "${_sdl2_lib}" AND EXISTS "${_sdl2_stamp}")
   file(READ "${_sdl2_stamp}" _sdl2_old_stamp)
@@ -48,6 +57,7 @@ if(NOT _sdl2_up_to_date)
   execute_process(
     COMMAND "${CMAKE_COMMAND}" -S "${DIGITLAB_SDL2_SOURCE_DIR}" -B "${_sdl2_build}" ${_sdl2_generator}
             "-DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE}"
+            "-DCMAKE_C_FLAGS=${_sdl2_c_flags}"
             -DCMAKE_BUILD_TYPE=Release -DSDL_SHARED=OFF -DSDL_STATIC=ON -DSDL_TEST=OFF
             "-DCMAKE_INSTALL_PREFIX=${DIGITLAB_SDL2_WEB_PREFIX}"
     RESULT_VARIABLE _sdl2_rv OUTPUT_FILE "${CMAKE_BINARY_DIR}/sdl2-configure.log"

@@ -31,7 +31,6 @@ class Conv2D final : public Layer {
   void col2im(const float* col, float* img) const;    // adds col back into img (C, H, W), zeroed first
   int k_, stride_, pad_;
   bool has_bias_;
-  size_t w_offset_ = 0, b_offset_ = 0;
   float* w_ = nullptr;   // (filters, in.c*k*k)
   float* b_ = nullptr;   // (filters) or nullptr
   float* dw_ = nullptr;  // like w_
@@ -101,7 +100,6 @@ class Dense final : public Layer {
 
  private:
   bool has_bias_, relu_follows_;
-  size_t w_offset_ = 0, b_offset_ = 0;
   float* w_ = nullptr;   // (units, in)
   float* b_ = nullptr;   // (units) or nullptr
   float* dw_ = nullptr;
@@ -125,7 +123,6 @@ class BatchNorm final : public Layer {
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
 
  private:
-  size_t p_offset_ = 0, buf_offset_ = 0;
   float* gamma_ = nullptr;  float* beta_ = nullptr;    // (C)
   float* dgamma_ = nullptr; float* dbeta_ = nullptr;   // (C)
   float* running_mean_ = nullptr; float* running_var_ = nullptr;  // (C)

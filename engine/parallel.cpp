@@ -3,6 +3,10 @@
 
 #include <cassert>
 
+#if defined(__EMSCRIPTEN_PTHREADS__)
+#include <emscripten/threading.h>  // emscripten_is_main_browser_thread
+#endif
+
 namespace dl {
 
 ThreadPool::ThreadPool(int threads) : threads_(threads < 1 || !kThreadsAvailable ? 1 : threads) {
@@ -25,15 +29,29 @@ void ThreadPool::work_on(int thread) {
 void ThreadPool::dispatch(int tasks, Trampoline fn, void* ctx) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    assert(pending_ == 0 && "ThreadPool::run is not re-entrant");
+    assert(pending_.load() == 0 && "ThreadPool::run is not re-entrant");
     fn_ = fn; ctx_ = ctx; tasks_ = tasks;
-    pending_ = threads_ - 1;
+    pending_.store(threads_ - 1, std::memory_order_relaxed);
     ++generation_;
   }
   start_cv_.notify_all();
   work_on(0);
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [this] { return pending_ == 0; });
+  constexpr int kSpins = 1 << 14;  // ~tens of microseconds before sleeping
+  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+    if (i >= kSpins && may_block()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+      break;
+    }
+  }
+}
+
+bool ThreadPool::may_block() {
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  return !emscripten_is_main_browser_thread();
+#else
+  return true;
+#endif
 }
 
 void ThreadPool::worker(int thread) {
@@ -46,9 +64,9 @@ void ThreadPool::worker(int thread) {
       seen = generation_;
     }
     work_on(thread);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mu_);  // a caller between its check and its wait sees this
+      done_cv_.notify_one();
     }
   }
 }

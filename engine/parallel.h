@@ -4,7 +4,11 @@
 // reduced in a fixed order: the same thread count gives bit-identical results. With one thread
 // (the WebAssembly build without pthreads) everything runs inline and no thread is ever created.
 // run() allocates nothing: the callable is passed by reference through a function pointer.
+// The caller waits for the workers by spinning briefly, then sleeping on a condition variable: the
+// tasks are short (a chunk of a batch), so the spin usually ends it. On the browser's main thread,
+// which must not block, it only spins (the workers are other cores, so this is short).
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -43,6 +47,7 @@ class ThreadPool {
   void dispatch(int tasks, Trampoline fn, void* ctx);
   void worker(int thread);
   void work_on(int thread);
+  static bool may_block();  // false on the browser's main thread
 
   int threads_;
   std::vector<std::thread> workers_;
@@ -52,7 +57,7 @@ class ThreadPool {
   void* ctx_ = nullptr;
   int tasks_ = 0;
   int generation_ = 0;
-  int pending_ = 0;
+  std::atomic<int> pending_{0};  // workers still on the current generation
   bool quit_ = false;
 };
 

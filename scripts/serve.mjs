@@ -5,7 +5,10 @@
 // on a well-configured static host. Any static host works for the page; this one is for the
 // README's main command and the browser tests.
 //
-//   node scripts/serve.mjs [folder]        PORT=8080 by default; PORT=0 picks a free port
+//   node scripts/serve.mjs [--plain] [folder]   PORT=8080 by default; PORT=0 picks a free port
+//
+// --plain leaves out the isolation headers, as a plain static host would: the page then runs its
+// single-threaded build (for trying that fallback).
 //
 // Prints "DigitLab: serving <folder> at http://127.0.0.1:<port>/" once it listens.
 import { createServer } from 'node:http';
@@ -15,7 +18,10 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(process.argv[2] || path.join(here, '..', 'build', 'web', 'dist'));
+const args = process.argv.slice(2);
+const plain = args.includes('--plain');
+const folder = args.find((a) => !a.startsWith('--'));
+const root = path.resolve(folder || path.join(here, '..', 'build', 'web', 'dist'));
 const port = process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : 8080;
 const host = '127.0.0.1';
 
@@ -45,11 +51,16 @@ async function gzipped(file, stat) {
   return data;
 }
 
+// Cross-origin isolation: gives the page SharedArrayBuffer, hence WebAssembly threads.
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
 function send(res, status, headers, body) {
   res.writeHead(status, {
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
-    'Cross-Origin-Resource-Policy': 'same-origin',
+    ...(plain ? {} : ISOLATION),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-cache',
     ...headers,
@@ -111,7 +122,8 @@ server.on('error', (e) => {
 });
 fs.stat(path.join(root, 'index.html')).then(() => {
   server.listen(port, host, () => {
-    console.log(`DigitLab: serving ${root} at http://${host}:${server.address().port}/`);
+    console.log(`DigitLab: serving ${root} at http://${host}:${server.address().port}/` +
+      (plain ? ' (without cross-origin isolation: one thread)' : ''));
   });
 }, () => {
   console.error(`serve.mjs: ${root} has no index.html; build the web app first (cmake --preset web && cmake --build --preset web)`);

@@ -2,9 +2,11 @@
 //
 // 1. Checks, before downloading anything, that the browser has WebAssembly SIMD and WebGL 2; if
 //    not, says so in a plain sentence instead of leaving a blank page.
-// 2. Downloads digitlab.wasm, the default model and the UI font with one progress bar (the sizes
-//    come from files.json, written at build time, so compression does not confuse the bar), then
-//    digitlab.js, and starts the program with those bytes (no Emscripten file system).
+// 2. Picks the program: digitlab-mt (WebAssembly threads, a pool of workers) when the page is
+//    cross-origin isolated, else digitlab (one thread; any static host). Downloads its .wasm, the
+//    default model and the UI font with one progress bar (the sizes come from files.json, written
+//    at build time, so compression does not confuse the bar), then its .js, and starts the program
+//    with those bytes (no Emscripten file system).
 // 3. Defines window.digitlab, the automation API (see the README): ready, state(), clear(),
 //    undo(), loadModel(bytes, name), setClassroom(on), and layers (the Layers view); after the
 //    first frame it fetches the MNIST test images for the Layers view, if the server has them.
@@ -36,6 +38,8 @@
 
   let module = null;  // the Emscripten module once started
   const timing = { firstFrameMs: null, downloadedBytes: 0, downloadMs: null };
+  // Which build runs: digitlab-mt (threads) on a cross-origin-isolated page, else digitlab.
+  const build = { program: null, threads: false, crossOriginIsolated: window.crossOriginIsolated === true };
 
   // The MNIST test set for the Layers view's gallery and top images: fetched after the first frame
   // (so it never delays the start) when files.json lists it, i.e. when the build had MNIST_DIR.
@@ -73,7 +77,7 @@
     ready,
     // The app's state; drawPad is converted to CSS pixels relative to the viewport.
     state() {
-      if (!module || !module.digitlabApi) return { loading: true, timing: { ...timing } };
+      if (!module || !module.digitlabApi) return { loading: true, timing: { ...timing }, build: { ...build } };
       const s = module.digitlabApi.state();
       const r = canvas.getBoundingClientRect();
       const scale = s.window && s.window.width > 0 ? r.width / s.window.width : 1;
@@ -85,6 +89,7 @@
       for (const k of Object.keys(s.views)) s.views[k] = toViewport(s.views[k]);
       for (const k of Object.keys(s.train.buttons)) s.train.buttons[k] = toViewport(s.train.buttons[k]);
       s.timing = { ...timing };
+      s.build = { ...build };
       return s;
     },
     clear() { api().clear(); },
@@ -102,6 +107,8 @@
       step() { api().trainStep(); },
       evaluate(count) { api().trainEvaluate(count || 0); },
       useOnPad(on) { api().trainUseOnPad(!!on); },
+      // Threads for training, 1 to state().train.maxThreads (more than 1 only on a cross-origin-isolated page).
+      setThreads(n) { api().trainSetThreads(n); },
       // Trains softmax, mlp, conv1, R1, conv3 (and R2 with includeR2: true) one after the other
       // with the same options; results in state().compare.
       compare(options) { return api().trainCompare(options || {}); },
@@ -342,17 +349,24 @@
 
     const t0 = performance.now();
     const sizes = await fileSizes();
-    expectedTotal = ['digitlab.wasm', 'digitlab.js', MODEL_FILE, FONT_FILE]
-      .reduce((sum, f) => sum + (sizes[f] || 0), 0);
-
     // files.json lists what the build put on the server; what it does not list is not asked for.
     const known = Object.keys(sizes).length > 0;
+    const listed = (f) => !known || sizes[f] !== undefined;
+    // Threads need SharedArrayBuffer, which browsers give only to cross-origin-isolated pages
+    // (served with COOP/COEP headers). Elsewhere the single-threaded build runs: same app, one core.
+    const threaded = window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' &&
+      known && listed('digitlab-mt.wasm') && listed('digitlab-mt.js') && listed('digitlab-mt.worker.js');
+    const program = threaded ? 'digitlab-mt' : 'digitlab';
+    build.threads = threaded;
+    build.program = program;
+    expectedTotal = [program + '.wasm', program + '.js', MODEL_FILE, FONT_FILE]
+      .reduce((sum, f) => sum + (sizes[f] || 0), 0);
+
     mnistSizes = sizes;
     const hasMnist = !known || MNIST_FILES.every((f) => sizes['mnist/' + f] !== undefined);
     const savedRun = await readRun();
-    const listed = (f) => !known || sizes[f] !== undefined;
     const [wasm, model, font] = await Promise.all([
-      fetchBytes('digitlab.wasm'),
+      fetchBytes(program + '.wasm'),
       listed(MODEL_FILE) ? fetchBytes(MODEL_FILE).catch((e) => e) : Promise.resolve(new HttpError(MODEL_FILE, 404)),
       listed(FONT_FILE) ? fetchBytes(FONT_FILE).catch(() => null) : null,  // else ImGui's built-in font
     ]);
@@ -362,8 +376,8 @@
         ? 'No model file is on this server yet (' + MODEL_FILE + '). Drawing works; load a model file to get answers.'
         : 'The model file could not be downloaded (' + model.message + '). Load a model file to get answers.';
     }
-    await loadScript('digitlab.js');
-    progress(sizes['digitlab.js'] || 0);
+    await loadScript(program + '.js');
+    progress(sizes[program + '.js'] || 0);
     timing.downloadMs = performance.now() - t0;
     statusEl.textContent = 'Starting…';
 

@@ -47,7 +47,7 @@ endif()
 
 set(_json "{")
 set(_sep "")
-set(_listed digitlab.js digitlab.wasm digitlab.safetensors DejaVuSans.ttf)
+set(_listed digitlab.js digitlab.wasm digitlab-mt.js digitlab-mt.wasm digitlab-mt.worker.js digitlab.safetensors DejaVuSans.ttf)
 foreach(f ${_mnist_files})
   list(APPEND _listed "mnist/${f}")
 endforeach()

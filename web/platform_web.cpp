@@ -114,6 +114,7 @@ EM_JS(void, js_install_api, (), {
     trainEvaluate: function(count) { _digitlab_api_train_action(3, count | 0); },
     trainStep: function() { _digitlab_api_train_action(4, 0); },
     trainUseOnPad: function(on) { _digitlab_api_train_action(5, on ? 1 : 0); },
+    trainSetThreads: function(n) { _digitlab_api_train_action(6, n | 0); },
     trainCompare: function(options) {
       var o = Object.assign({}, options || {});
       o.compare = true;
@@ -224,6 +225,7 @@ EMSCRIPTEN_KEEPALIVE void digitlab_api_train_action(int action, int arg) {
     case 3: app::training_evaluate(s, arg); break;
     case 4: app::training_step(s); break;
     case 5: app::training_use_on_pad(s, arg != 0); app::predict_now(s); break;
+    case 6: s.training.session.SetThreads(arg); break;
     default: break;
   }
 }

@@ -78,6 +78,12 @@ void append_training_json(const State& s, std::string* out) {
   if (ss.validation().empty()) out->append("null"); else num(out, ss.last_val_accuracy());
   key(out, "imagesPerSecond");
   num(out, ss.images_per_second());
+  key(out, "threads");
+  num(out, ss.threads());
+  key(out, "maxThreads");
+  num(out, TrainingSession::MaxThreads());
+  key(out, "threadsNote");
+  if (const char* note = TrainingSession::ThreadsNote()) str(out, note); else out->append("null");
   key(out, "elapsed");
   num(out, ss.elapsed());
   key(out, "eta");

@@ -196,6 +196,15 @@ void TrainingPanel::DrawReadout(const TrainingSession& s, const TrainingData& da
     ImGui::Text("%.0f images/s   %s elapsed   ETA %s", s.images_per_second(), el, eta);
     ImGui::TextColored(kMuted, "%s, %lld parameters, learning rate now %.3g", s.model().spec().c_str(),
                        static_cast<long long>(s.model().num_params()), static_cast<double>(s.lr_now()));
+    // Threads: a WebAssembly page gets them only when it is cross-origin isolated (loader.js then
+    // starts the threaded build); say so, since it halves the speed on a two-core machine.
+    if (const char* note = TrainingSession::ThreadsNote()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, kMuted);
+      ImGui::TextWrapped("%s", note);
+      ImGui::PopStyleColor();
+    } else {
+      ImGui::TextColored(kMuted, "%d thread%s", s.threads(), s.threads() == 1 ? "" : "s");
+    }
   }
 }
 

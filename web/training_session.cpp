@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "model_io.h"
@@ -97,7 +98,8 @@ dl::Status TrainingSession::Start(const TrainOptions& o) {
     return st;
   }
   options_ = o;
-  model_ = std::move(model);
+  model_ = std::move(model);  // the old model's worker threads end here, before new ones start
+  model_->set_threads(threads_);
   dl::OptimizerConfig cfg;
   cfg.kind = o.optimizer;
   cfg.lr = o.lr;
@@ -115,6 +117,28 @@ dl::Status TrainingSession::Start(const TrainOptions& o) {
   message_.clear();
   ++weights_version_;
   return dl::Status::Ok();
+}
+
+int TrainingSession::MaxThreads() {
+  if (!dl::kThreadsAvailable) return 1;
+  return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 4);
+}
+
+const char* TrainingSession::ThreadsNote() {
+  if (dl::kThreadsAvailable) return nullptr;
+  return "1 thread: this page is not cross-origin isolated, so the browser allows no more "
+         "(a server sending the COOP/COEP headers, like scripts/serve.mjs, gives one per core)";
+}
+
+void TrainingSession::SetThreads(int threads) {
+  threads_ = std::clamp(threads, 1, MaxThreads());
+  if (batch_pos_ == 0) ApplyThreads();  // else when the batch in progress is complete
+}
+
+void TrainingSession::ApplyThreads() {
+  if (!model_ || model_->threads() == threads_) return;
+  model_->set_threads(threads_);
+  model_->plan(options_.batch);  // the scratch is per thread
 }
 
 void TrainingSession::BuildRun() {
@@ -163,8 +187,10 @@ void TrainingSession::StepOnce() {
 void TrainingSession::Reset() {
   const TrainOptions keep = options_;
   const int version = weights_version_;
+  const int threads = threads_;
   *this = TrainingSession(std::move(pool_), std::move(val_set_), std::move(test_));
   options_ = keep;
+  threads_ = threads;
   weights_version_ = version + 1;
 }
 
@@ -206,6 +232,7 @@ void TrainingSession::GatherBatch() {
     dl::augment_batch(batch_images_.data(), aug_images_.data(), batch_n_, dl::AugmentConfig{}, aug);
   }
   trainer_->rng().reseed(options_.seed, stream_of(epoch, pos, kDropout));
+  ApplyThreads();
   trainer_->begin_batch();
   batch_pos_ = 0;
   batch_loss_ = 0;
@@ -491,6 +518,7 @@ dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
   // All checked: replace the run.
   options_ = o;
   model_ = std::move(model);
+  model_->set_threads(threads_);
   trainer_ = std::move(trainer);
   curve_ = std::move(curve);
   val_ = std::move(val);

@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "optimizer.h"
+#include "parallel.h"
 #include "status.h"
 #include "train.h"
 
@@ -98,6 +99,14 @@ class TrainingSession {
   double images_seen() const { return images_seen_; }
   double elapsed() const { return elapsed_; }  // seconds of training (running, not paused)
   double images_per_second() const { return ips_; }
+  // Threads the model trains and evaluates with (1 to MaxThreads()); takes effect at once.
+  void SetThreads(int threads);
+  int threads() const { return threads_; }
+  // The most this build can use: 1 in a WebAssembly build without pthreads (the page is not
+  // cross-origin isolated), else the cores reported, at most 4.
+  static int MaxThreads();
+  // Why there is only one thread, for the person training, or nullptr when threads are available.
+  static const char* ThreadsNote();
   double eta() const;                          // seconds left at the current speed, -1 unknown
   float lr_now() const { return lr_now_; }
   float last_loss() const { return curve_.empty() ? 0.0f : curve_.back().loss; }
@@ -121,6 +130,7 @@ class TrainingSession {
   void BuildRun();                 // from options_, with the data present
   void BeginEpochOrder(int epoch); // shuffles order_ for the epoch
   void GatherBatch();              // batch images (augmented) and labels for step_
+  void ApplyThreads();             // gives the model threads_ threads (between batches only)
   bool TrainChunk(double deadline_ms);  // one chunk; false when the run stopped (finished/diverged)
   void EndStep(float lr);
   void Diverge(int step, float loss, float lr);
@@ -140,6 +150,7 @@ class TrainingSession {
   int train_count_ = 0;
 
   std::unique_ptr<dl::Model> model_;
+  int threads_ = MaxThreads();
   std::unique_ptr<dl::Trainer> trainer_;
   dl::LrSchedule schedule_;
   int steps_per_epoch_ = 0, total_steps_ = 0, step_ = 0;
