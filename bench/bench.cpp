@@ -2,7 +2,9 @@
 // peers' README states them; README.md has the figures): batch-64 Adam training throughput,
 // batch-1 inference latency (median), batch-256 inference throughput. Prints one JSON object per line:
 //   {"peer": "digitlab-native", "arch": "r1", "metric": "train_throughput", "value": ..., "unit": "images/s", "threads": 1}
-// The same source runs natively and as WebAssembly under Node (peer "digitlab-wasm-simd").
+// The same source runs natively, as WebAssembly under Node (peer "digitlab-wasm-simd") and as
+// WebAssembly in a browser page (bench/page.html; compare.mjs runs it in headless Chromium and names
+// it "digitlab-chromium-wasm-simd").
 // Timings are medians of several repetitions; compare only figures from the same run.
 #include <malloc.h>
 
@@ -35,9 +37,11 @@ struct Options {
   std::vector<std::string> archs = {"r1", "r2", "digitlab"};
   std::vector<int> threads = {1};
   std::string model_file;  // the shipped model, for arch "digitlab" inference
+  std::string mnist_dir;   // the MNIST .gz files (default: $MNIST_DIR)
   int repeats = 3;
   bool quick = false;
   bool profile = false;  // per-layer forward/backward times of one batch-64 training step (stderr)
+  int profile_batch = 64;
   bool gemm = false;     // GFLOP/s of the GEMM kernels on the layers' shapes (stderr + JSON lines)
 };
 
@@ -47,11 +51,11 @@ void emit(const Options& o, const std::string& arch, const char* metric, double 
   std::fflush(stdout);
 }
 
-// Where a training step's time goes: each layer's forward and backward on a batch of 64, timed on
-// its own (median of several calls), with GFLOP/s from the layer's multiply-accumulates (backward
-// of a layer with weights and an input gradient does twice the forward's work).
-void profile_layers(dl::Model& model, const float* images, const std::string& arch, int repeats) {
-  const int B = 64;
+// Where a training step's time goes: each layer's forward and backward on a batch of B (64 unless
+// --profile-batch), timed on its own (median of several calls), with GFLOP/s from the layer's
+// multiply-accumulates (backward of a layer with weights and an input gradient does twice the
+// forward's work).
+void profile_layers(dl::Model& model, const float* images, const std::string& arch, int repeats, int B) {
   dl::Rng rng(3);
   model.forward(images, B, true, &rng);
   std::fprintf(stderr, "# profile %s (batch %d, threads %d): layer, forward ms, backward ms, forward GFLOP/s, backward GFLOP/s\n",
@@ -166,18 +170,20 @@ int main(int argc, char** argv) {
       for (size_t p = 0; p <= s.size();) { size_t q = s.find(',', p); if (q == std::string::npos) q = s.size(); o.threads.push_back(std::atoi(s.substr(p, q - p).c_str())); p = q + 1; }
     } else if (a == "--model") o.model_file = next();
     else if (a == "--peer") o.peer = next();
+    else if (a == "--mnist") o.mnist_dir = next();
     else if (a == "--repeats") o.repeats = std::max(1, std::atoi(next().c_str()));
     else if (a == "--quick") o.quick = true;
     else if (a == "--profile") o.profile = true;
+    else if (a == "--profile-batch") { o.profile = true; o.profile_batch = std::clamp(std::atoi(next().c_str()), 1, 1024); }
     else if (a == "--gemm") o.gemm = true;
-    else { std::fprintf(stderr, "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--repeats N] [--quick] [--profile] [--gemm]\n"); return 2; }
+    else { std::fprintf(stderr, "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--mnist DIR] [--peer NAME] [--repeats N] [--quick] [--profile] [--profile-batch B] [--gemm]\n"); return 2; }
   }
 
   // 16 real MNIST batches of 64 when MNIST_DIR is set (as the peers do), random images otherwise.
   std::vector<float> images(16 * 64 * dl::kImageSize);
   std::vector<uint8_t> labels(16 * 64);
   std::vector<float> test256(256 * dl::kImageSize);
-  const char* dir = std::getenv("MNIST_DIR");
+  const char* dir = o.mnist_dir.empty() ? std::getenv("MNIST_DIR") : o.mnist_dir.c_str();
   dl::Dataset train, test;
   if (dir && dl::load_mnist(dir, "train", &train).ok() && dl::load_mnist(dir, "test", &test).ok()) {
     std::copy(train.images.begin(), train.images.begin() + images.size(), images.begin());
@@ -200,7 +206,7 @@ int main(int argc, char** argv) {
                                                                    : dl::Model::build(spec_of(arch), 1, &model);
       if (!st) { std::fprintf(stderr, "bench: %s\n", st.message().c_str()); return 1; }
       model.set_threads(threads);
-      if (o.profile) { profile_layers(model, images.data(), arch, o.repeats); continue; }
+      if (o.profile) { profile_layers(model, images.data(), arch, o.repeats * 10, o.profile_batch); continue; }
 
       // Training throughput: Adam lr 1e-3, batch 64, dropout on.
       {

@@ -7,6 +7,9 @@
 // Runs, one after the other (never at the same time: the machine has two cores):
 //   DigitLab native, 1 and 2 threads    build/native/bin/digitlab_bench   (cmake --preset native -DDIGITLAB_BUILD_BENCH=ON)
 //   DigitLab WebAssembly under Node     build/web/bin/digitlab_bench.js    (cmake --preset web -DDIGITLAB_BUILD_BENCH=ON)
+//   DigitLab WebAssembly in Chromium    build/web/bench-page/ (same build; 1 thread) and
+//                                       build/web/mt/bench-page/ (the threaded twin; 2 threads),
+//                                       in headless /usr/bin/chromium on a cross-origin-isolated page
 //   the peers: PyTorch CPU (1, 2 threads), TensorFlow.js WebAssembly SIMD, ONNX Runtime Web, from
 //   the peers folder (default ../shared/peers; copied to a temporary folder first when it is not
 //   writable, since its Node scripts need `npm ci`). Their R1 one-epoch runs are skipped (--no-epoch).
@@ -55,11 +58,51 @@ function run(cmd, argv, cwd, source) {
 const model = path.join(root, 'assets', 'digitlab.safetensors');
 const nativeBin = path.join(root, 'build', 'native', 'bin', 'digitlab_bench');
 const wasmJs = path.join(root, 'build', 'web', 'bin', 'digitlab_bench.js');
+const benchPages = [
+  [path.join(root, 'build', 'web', 'bench-page'), '1'],
+  [path.join(root, 'build', 'web', 'mt', 'bench-page'), '2'],
+];
+
+// The WebAssembly benchmark in a headless Chromium page: serves the page's folder (with the MNIST
+// files copied into its mnist/), opens it with ?args= and collects the JSON lines it logs.
+async function runInChromium(benchPage, argv, source) {
+  const { startServer, launchBrowser } = await import('../tests/browser/lib.mjs');
+  fs.mkdirSync(path.join(benchPage, 'mnist'), { recursive: true });
+  for (const f of fs.readdirSync(process.env.MNIST_DIR).filter((f) => f.endsWith('-ubyte.gz')))
+    fs.copyFileSync(path.join(process.env.MNIST_DIR, f), path.join(benchPage, 'mnist', f));
+  console.error(`# ${source}: bench-page/?args=${argv.join(' ')}`);
+  const server = await startServer({ folder: benchPage });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    let text = '';
+    page.on('console', (m) => { text += m.text() + '\n'; });
+    await page.goto(`${server.url}?args=${encodeURIComponent(argv.join(' '))}`);
+    await page.waitForFunction(() => window.benchDone !== false, null, { timeout: 20 * 60000, polling: 1000 });
+    const done = await page.evaluate(() => window.benchDone);
+    if (done !== true) console.error(`# ${source} failed: ${done}`);
+    collect(text, source);
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+}
+
+// GEMM GFLOP/s (--gemm) once, then the model benchmarks --runs times.
+if (fs.existsSync(nativeBin)) run(nativeBin, ['--gemm'], root, 'native gemm');
+if (fs.existsSync(wasmJs)) run('node', ['--no-experimental-fetch', wasmJs, '--gemm'], root, 'wasm gemm');
+if (fs.existsSync(path.join(benchPages[0][0], 'bench.wasm')))
+  await runInChromium(benchPages[0][0], ['--gemm', '--peer', 'digitlab-chromium-wasm-simd'], 'chromium gemm');
 for (let r = 0; r < runs; ++r) {
   if (fs.existsSync(nativeBin)) run(nativeBin, ['--arch', 'r1,r2,digitlab', '--threads', '1,2', '--model', model], root, `native run ${r + 1}`);
   else if (r === 0) console.error(`# ${nativeBin} missing: cmake --preset native -DDIGITLAB_BUILD_BENCH=ON && cmake --build build/native --target digitlab_bench`);
   if (fs.existsSync(wasmJs)) run('node', ['--no-experimental-fetch', wasmJs, '--arch', 'r1,r2,digitlab', '--threads', '1', '--model', model], root, `wasm run ${r + 1}`);
   else if (r === 0) console.error(`# ${wasmJs} missing: cmake --preset web -DDIGITLAB_BUILD_BENCH=ON && cmake --build build/web --target digitlab_bench`);
+  for (const [benchPage, threads] of benchPages) {
+    if (fs.existsSync(path.join(benchPage, 'bench.wasm')))
+      await runInChromium(benchPage, ['--arch', 'r1,r2,digitlab', '--threads', threads, '--peer', 'digitlab-chromium-wasm-simd'], `chromium ${threads}t run ${r + 1}`);
+    else if (r === 0) console.error(`# ${benchPage} missing: cmake --preset web -DDIGITLAB_BUILD_BENCH=ON && cmake --build --preset web`);
+  }
 }
 
 // ---- peers -------------------------------------------------------------------------------------
@@ -91,22 +134,41 @@ function value(peer, arch, metric, threads) {
   const v = lines.filter((l) => l.peer === peer && l.arch === arch && l.metric === metric && l.threads === threads).map((l) => l.value);
   return median(v);
 }
-const columns = [
-  ['DigitLab native 1t', 'digitlab-native', 1], ['DigitLab native 2t', 'digitlab-native', 2],
-  ['DigitLab wasm 1t', 'digitlab-wasm-simd', 1], ['PyTorch 1t', 'pytorch-cpu', 1], ['PyTorch 2t', 'pytorch-cpu', 2],
-  ['tfjs wasm-SIMD 1t', 'tfjs-wasm-simd', 1], ['ORT Web 1t', 'ort-web-wasm-simd', 1], ['ORT Web 2t', 'ort-web-wasm-simd', 2],
+// One row per implementation and thread count, one column per metric.
+const rows = [
+  ['DigitLab native', 'digitlab-native', 1], ['DigitLab native', 'digitlab-native', 2],
+  ['DigitLab wasm, Node', 'digitlab-wasm-simd', 1],
+  ['DigitLab wasm, Chromium', 'digitlab-chromium-wasm-simd', 1], ['DigitLab wasm, Chromium', 'digitlab-chromium-wasm-simd', 2],
+  ['PyTorch CPU', 'pytorch-cpu', 1], ['PyTorch CPU', 'pytorch-cpu', 2],
+  ['TF.js wasm-SIMD, Node', 'tfjs-wasm-simd', 1], ['ORT Web wasm-SIMD, Node', 'ort-web-wasm-simd', 1], ['ORT Web wasm-SIMD, Node', 'ort-web-wasm-simd', 2],
 ];
-const metrics = [['train_throughput', 'train images/s'], ['infer_b1_latency_median', 'batch-1 latency us'], ['infer_b256_throughput', 'batch-256 images/s'],
+const metrics = [['train_throughput', 'train images/s'], ['infer_b1_latency_median', 'batch-1 latency µs'], ['infer_b256_throughput', 'batch-256 images/s'],
   ['train_memory', 'heap while training MiB']];
 const fmt = (v) => (v === undefined ? '–' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
+const fmt1 = (v) => (v === undefined ? '–' : v.toFixed(1));
 const host = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
 console.log(`DigitLab vs peers, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${host}; DigitLab median of ${runs} runs.`);
 console.log('Measured side by side in one run; rerun side by side before comparing.\n');
 for (const arch of ['r1', 'r2', 'digitlab']) {
   console.log(`### ${arch}\n`);
-  console.log(`| metric | ${columns.map((c) => c[0]).join(' | ')} |`);
-  console.log(`|---|${columns.map(() => '---:').join('|')}|`);
-  for (const [m, label] of metrics) console.log(`| ${label} | ${columns.map(([, p, t]) => fmt(value(p, arch, m, t))).join(' | ')} |`);
+  console.log(`| implementation | threads | ${metrics.map((m) => m[1]).join(' | ')} |`);
+  console.log(`|---|---:|${metrics.map(() => '---:').join('|')}|`);
+  for (const [label, p, t] of rows) {
+    const cells = metrics.map(([m]) => value(p, arch, m, t));
+    if (cells.every((v) => v === undefined)) continue;
+    console.log(`| ${label} | ${t} | ${cells.map(fmt).join(' | ')} |`);
+  }
+  console.log('');
+}
+
+// GEMM throughput on the layers' shapes (digitlab_bench --gemm), one run each.
+const gemmRows = [...new Set(lines.filter((l) => l.metric === 'gemm_gflops').map((l) => l.arch))];
+if (gemmRows.length) {
+  const gemmCols = [['native (Eigen)', 'digitlab-native'], ['wasm, Node', 'digitlab-wasm-simd'], ['wasm, Chromium', 'digitlab-chromium-wasm-simd']];
+  console.log('### GEMM GFLOP/s, one thread (packed SIMD128 kernel in wasm)\n');
+  console.log(`| shape | ${gemmCols.map((c) => c[0]).join(' | ')} |`);
+  console.log(`|---|${gemmCols.map(() => '---:').join('|')}|`);
+  for (const g of gemmRows) console.log(`| ${g.replace(/^gemm /, '')} | ${gemmCols.map(([, p]) => fmt1(value(p, g, 'gemm_gflops', 1))).join(' | ')} |`);
   console.log('');
 }
 

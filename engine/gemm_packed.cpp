@@ -126,6 +126,49 @@ inline void micro_kernel(int kc, const float* a, const float* b, int ldb, float*
 }
 #endif
 
+// sum over k < K of a[k] * b[k]: the product of a row of A and a row of B when op(B) = B^T. SIMD128
+// with four running sums of 4 lanes, added in a fixed order, then the scalar tail.
+#ifdef __wasm_simd128__
+inline float dot(const float* a, const float* b, int K) {
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  int k = 0;
+  for (; k + 16 <= K; k += 16) {
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(b + k)));
+    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + k + 4), wasm_v128_load(b + k + 4)));
+    s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(a + k + 8), wasm_v128_load(b + k + 8)));
+    s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(a + k + 12), wasm_v128_load(b + k + 12)));
+  }
+  for (; k + 4 <= K; k += 4) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(b + k)));
+  const v128_t s = wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3));
+  float r = (wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1)) +
+            (wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3));
+  for (; k < K; ++k) r += a[k] * b[k];
+  return r;
+}
+#else
+inline float dot(const float* a, const float* b, int K) {
+  float r = 0.0f;
+  for (int k = 0; k < K; ++k) r += a[k] * b[k];
+  return r;
+}
+#endif
+
+// C (M, N) = A (M, K) * B^T for M < MR (a dense layer on fewer than 4 images, e.g. the drawing
+// pad's one): one pass over B's rows, each dotted with every row of A while it is in L1. Packing
+// would copy all of B (3.2 MB for R2's fc1) to fill a quarter of each micro-tile; this reads it
+// once (batch-1 fc1: 1.10 ms -> see the README's profile).
+void gemm_small_m_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                     bool accumulate) {
+  for (int j = 0; j < N; ++j) {
+    const float* b = B + static_cast<size_t>(j) * ldb;
+    for (int i = 0; i < M; ++i) {
+      const float v = dot(A + static_cast<size_t>(i) * lda, b, K);
+      float& c = C[static_cast<size_t>(i) * ldc + j];
+      c = accumulate ? c + v : v;
+    }
+  }
+}
+
 // Packing buffers, grown on first use and kept (one set per thread: conv layers call the GEMM from
 // the workers of the thread pool).
 struct PackBuffers {
@@ -143,6 +186,10 @@ void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, const float* A
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) for (int i = 0; i < M; ++i) std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
+    return;
+  }
+  if (!trans_a && trans_b && M < MR) {
+    gemm_small_m_nt(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
     return;
   }
   PackBuffers& buf = pack_buffers();
