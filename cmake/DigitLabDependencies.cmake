@@ -2,9 +2,8 @@
 # every platform:
 #   Eigen3::Eigen                  Debian's libeigen3-dev (/usr/include/eigen3), header-only
 #   nlohmann_json::nlohmann_json   Debian's nlohmann-json3-dev, header-only
-#   ZLIB::ZLIB                     zlib1g-dev natively; compiled from third_party/zlib for
-#                                  WebAssembly (DigitLabZlib.cmake), as Emscripten's ports need
-#                                  the internet and Debian freezes their cache
+#   ZLIB::ZLIB                     zlib1g-dev, natively only: in WebAssembly the browser (and
+#                                  Node, for the tests) decompress gzip before the engine sees it
 #   Threads::Threads               natively only (WebAssembly gets -pthread from DIGITLAB_WASM_THREADS)
 
 if(EMSCRIPTEN)
@@ -26,9 +25,6 @@ if(EMSCRIPTEN)
   add_library(nlohmann_json::nlohmann_json INTERFACE IMPORTED)
   set_target_properties(nlohmann_json::nlohmann_json PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${_digitlab_host_headers}")
-
-  include(DigitLabZlib)  # digitlab_zlib
-  add_library(ZLIB::ZLIB ALIAS digitlab_zlib)
 else()
   find_package(Eigen3 3.3 REQUIRED NO_MODULE)
   find_package(nlohmann_json 3 REQUIRED)

@@ -12,7 +12,8 @@
 //    first frame it fetches the MNIST test images for the Layers view, if the server has them.
 // 4. Loads model files picked with the app's "Load model…" button or dropped on the page.
 // 5. For the Train view: fetches the MNIST files (mnist/, next to the page) when training first
-//    needs them, with a progress bar in the app, decompressed by the browser's DecompressionStream;
+//    needs them, with a progress bar in the app, decompressed by the browser's DecompressionStream
+//    (the WebAssembly build has no zlib);
 //    offers trained models as downloads (a Blob and <a download>); keeps the training run in
 //    IndexedDB so it survives a reload. Plain IndexedDB from here rather than Emscripten's IDBFS:
 //    the app has no file system (-sFILESYSTEM=0 keeps it small), the run is one blob of bytes, and
@@ -53,7 +54,7 @@
       const get = async (f) => {
         const res = await fetch(f, { cache: 'no-cache' });
         if (!res.ok) throw new Error(f + ': HTTP ' + res.status);
-        return new Uint8Array(await res.arrayBuffer());
+        return gunzipInBrowser(new Uint8Array(await res.arrayBuffer()));
       };
       const [images, labels] = await Promise.all([get(TEST_IMAGES), get(TEST_LABELS)]);
       resolveTestImages(api().layers.setTestImages(images, labels));
@@ -150,8 +151,12 @@
   let mnistSizes = {};
   let mnistFetching = false;
 
+  // The MNIST files are gzip; the browser decompresses them (the WebAssembly build has no zlib).
   async function gunzipInBrowser(bytes) {
-    if (typeof DecompressionStream !== 'function') return bytes;  // the engine gunzips instead
+    if (typeof DecompressionStream !== 'function') {
+      throw new Error('this browser cannot decompress gzip (no DecompressionStream); ' +
+        'use a current Chrome, Edge, Firefox (113 or newer) or Safari (16.4 or newer) to train');
+    }
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   }

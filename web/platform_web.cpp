@@ -240,7 +240,7 @@ EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_file(int which, const uint8_t* byte
 }
 
 // All four files are in (error == ""), or the download failed. Parses them with the engine's IDX
-// reader (gunzipping first if the browser could not).
+// reader; the browser has decompressed them (this build has no zlib).
 EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_done(const char* error, int missing) {
   app::State& s = *g_state;
   if (error[0] != '\0') {
@@ -251,13 +251,7 @@ EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_done(const char* error, int missing
                                   "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
   dl::IdxArray arrays[4];
   for (int i = 0; i < 4; ++i) {
-    std::vector<uint8_t>& b = g_mnist[i];
-    if (b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
-      std::vector<uint8_t> raw;
-      const dl::Status st = dl::gunzip(b.data(), b.size(), size_t(64) << 20, &raw);
-      if (!st.ok()) return app::training_data_failed(s, std::string(kNames[i]) + ": " + st.message(), false);
-      b.swap(raw);
-    }
+    std::vector<uint8_t>& b = g_mnist[i];  // decompressed by the browser (loader.js)
     const dl::Status st = dl::parse_idx(b.data(), b.size(), kNames[i], &arrays[i]);
     std::vector<uint8_t>().swap(b);
     if (!st.ok()) return app::training_data_failed(s, st.message(), false);
