@@ -1,6 +1,8 @@
 // stb_impl.cpp — the one translation unit that compiles stb_image and stb_image_write (header-only
 // libraries from Debian's libstb-dev), with their warnings silenced: they are third-party code.
-// Image dimensions are capped so that a hostile file cannot ask for a giant allocation.
+// Image dimensions are capped so that a hostile file cannot ask for a giant allocation; image_io.cpp
+// checks the stricter kMaxImageSide / kMaxImagePixels from the header (stbi_info) before decoding,
+// and refuses what stb_image cannot even describe.
 #define STBI_MAX_DIMENSIONS 16384
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_IMPLEMENTATION
