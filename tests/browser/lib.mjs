@@ -22,12 +22,12 @@ export function assert(cond, message) {
 
 // --- server and browser -------------------------------------------------------------------------
 // Serves `folder` (default: the web app's dist) with scripts/serve.mjs on a free port. plain: without
-// the cross-origin isolation headers, like a plain static host.
-export async function startServer({ plain = false, folder = DIST } = {}) {
+// the cross-origin isolation headers, like a plain static host. extraArgs: more serve.mjs options.
+export async function startServer({ plain = false, folder = DIST, extraArgs = [] } = {}) {
   if (!existsSync(path.join(folder, 'index.html'))) {
     throw new Error(`${folder} has no index.html: build the web app first (cmake --preset web && cmake --build --preset web)`);
   }
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'serve.mjs'), ...(plain ? ['--plain'] : []), folder], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'serve.mjs'), ...(plain ? ['--plain'] : []), ...extraArgs, folder], {
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
