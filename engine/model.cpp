@@ -31,8 +31,12 @@ Status Model::build(const std::string& spec, uint64_t seed, Model* out, uint64_t
   std::string canonical;
   Status st = parse_spec(spec, &specs, &canonical);
   if (!st) return st;
-  // Everything this builds and a plan for one image allocates, counted before anything is.
-  st = plan_resources(specs, 1, 1, Use::Inference, budget_bytes);
+  // Everything this builds and a plan for one image allocates, counted before anything is, and
+  // asked of the heap once (probe_memory): refused with a sentence rather than an abort.
+  Resources r;
+  st = plan_resources(specs, 1, 1, Use::Inference, budget_bytes, &r);
+  if (!st) return st;
+  st = probe_memory(r.parameter_bytes, "the network '" + canonical + "'");
   if (!st) return st;
 
   Model m;
@@ -117,7 +121,10 @@ void Model::set_threads(int threads) {
 Status Model::plan(int batch) {
   if (batch <= batch_ && batch > 0) return Status::Ok();
   const int T = threads();
-  Status st = plan_resources(layer_specs_, batch, T, Use::Inference, budget_);
+  Resources r;
+  Status st = plan_resources(layer_specs_, batch, T, Use::Inference, budget_, &r);
+  if (!st) return st;
+  st = probe_memory(r.activation_bytes + r.scratch_bytes, "the network '" + spec_ + "' at batch " + std::to_string(batch));
   if (!st) return st;
   // The sizes below are those plan_resources counted and accepted: each buffer is at most
   // kMaxBufferBytes, so no product here overflows size_t, even a 32-bit one.

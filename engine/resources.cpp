@@ -4,6 +4,7 @@
 #include "resources.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "shape.h"
 
@@ -201,6 +202,17 @@ std::string budget_text(uint64_t budget_bytes) {
   if (budget_bytes == kPageBudgetBytes) return "the page's limit of " + mib_text(budget_bytes);
   if (budget_bytes == kCliBudgetBytes) return "the command line's limit of " + mib_text(budget_bytes);
   return "the limit of " + mib_text(budget_bytes);
+}
+
+Status probe_memory(uint64_t bytes, const std::string& what) {
+  if (bytes == 0) return Status::Ok();
+  if (bytes > SIZE_MAX) return Status::Error(what + " needs " + mib_text(bytes) + ", more than this platform can address");
+  void* p = std::malloc(static_cast<size_t>(bytes));
+  if (!p)
+    return Status::Error(what + " needs " + mib_text(bytes) +
+                         " and the memory has no room for that now (close other tabs or programs, or reload the page)");
+  std::free(p);
+  return Status::Ok();
 }
 
 int max_batch(const std::vector<LayerSpec>& layers, int threads, Use use, uint64_t budget_bytes, int limit) {

@@ -88,6 +88,11 @@ Status plan_resources(const std::string& spec, int batch, int threads, Use use, 
 // The largest batch in [1, limit] that fits the budget, or 0 when not even one image does.
 int max_batch(const std::vector<LayerSpec>& layers, int threads, Use use, uint64_t budget_bytes, int limit);
 
+// Whether the heap can give `bytes` now: one malloc of that size, freed at once. A browser tab may
+// refuse to grow the WebAssembly memory long before the budget, and then std::vector aborts the
+// page; this makes it a sentence first. (Natively, with overcommit, it rarely fails.)
+Status probe_memory(uint64_t bytes, const std::string& what);
+
 // "256 MiB", "16,406.3 MiB": a byte count for messages.
 std::string mib_text(uint64_t bytes);
 // "the page's limit of 256 MiB", "the command line's limit of 2,048 MiB", "the limit of 3 MiB".
