@@ -95,6 +95,13 @@
     },
     clear() { api().clear(); },
     undo() { api().undo(); },
+    // Memory in bytes: the WebAssembly heap's size and what malloc holds of it, and the JavaScript
+    // heap where the browser tells (Chromium's performance.memory). For the soak test.
+    memory() {
+      const m = api().memory();
+      m.jsHeapBytes = performance.memory ? performance.memory.usedJSHeapSize : null;
+      return m;
+    },
     // bytes: Uint8Array or ArrayBuffer of a .safetensors file. Returns {ok, error}; on error the
     // current model stays loaded.
     loadModel(bytes, name) { return api().loadModel(bytes, name || 'model file'); },
@@ -196,7 +203,11 @@
     setTimeout(() => URL.revokeObjectURL(url), 60000);
   }
 
-  // IndexedDB: database "digitlab", store "runs", key "current" = the run's safetensors bytes.
+  // IndexedDB: database "digitlab", store "runs", key "current" = the run's safetensors bytes, key
+  // "restoring" = set from before the program restores the run until it says it is done. A mark
+  // left at the next start means the restore stopped the page (an abort, a crash, a killed tab):
+  // that run is removed instead of tried again, and the page says so (issue 12, finding 7).
+  let restoring = false;
   function openStore() {
     return new Promise((resolve, reject) => {
       if (!window.indexedDB) { reject(new Error('no IndexedDB')); return; }
@@ -209,14 +220,39 @@
   async function readRun() {
     try {
       const db = await openStore();
-      return await new Promise((resolve) => {
-        const req = db.transaction('runs', 'readonly').objectStore('runs').get('current');
-        req.onsuccess = () => resolve(req.result ? new Uint8Array(req.result) : null);
-        req.onerror = () => resolve(null);
+      const get = (key) => new Promise((resolve) => {
+        const req = db.transaction('runs', 'readonly').objectStore('runs').get(key);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => resolve(undefined);
       });
+      const bytes = await get('current');
+      if (await get('restoring') !== undefined) {
+        storeRun(null);
+        await window.digitlab.stored;
+        return { bytes: null, problem: 'The training run kept in this browser stopped the page while it was being ' +
+          'restored last time, so it was removed.' };
+      }
+      if (!bytes) return { bytes: null, problem: '' };
+      markRestoring(true);
+      await window.digitlab.stored;
+      return { bytes: new Uint8Array(bytes), problem: '' };
     } catch (e) {
-      return null;  // private mode or storage off: training works, it is just not kept
+      return { bytes: null, problem: '' };  // private mode or storage off: training works, it is just not kept
     }
+  }
+  function markRestoring(on) {
+    restoring = on;
+    storeChain = storeChain.then(async () => {
+      try {
+        const db = await openStore();
+        await new Promise((resolve) => {
+          const tx = db.transaction('runs', 'readwrite');
+          if (on) tx.objectStore('runs').put(Date.now(), 'restoring'); else tx.objectStore('runs').delete('restoring');
+          tx.oncomplete = tx.onerror = tx.onabort = resolve;
+        });
+      } catch (e) { /* storage unavailable: nothing kept */ }
+    });
+    window.digitlab.stored = storeChain;
   }
   let storeChain = Promise.resolve();
   function storeRun(bytes) {
@@ -227,7 +263,7 @@
         await new Promise((resolve) => {
           const tx = db.transaction('runs', 'readwrite');
           const st = tx.objectStore('runs');
-          if (bytes) st.put(bytes.buffer, 'current'); else st.delete('current');
+          if (bytes) st.put(bytes.buffer, 'current'); else { st.delete('current'); st.delete('restoring'); }
           tx.oncomplete = resolve;
           tx.onerror = resolve;
           tx.onabort = resolve;
@@ -395,8 +431,10 @@
         modelName: MODEL_FILE,
         modelProblem,
         mnistMissing: hasMnist ? '' : MNIST_MISSING,
-        savedRun,
+        savedRun: savedRun.bytes,
+        savedRunProblem: savedRun.problem,
       },
+      digitlabRestoreDone: () => { if (restoring) markRestoring(false); },
       digitlabFetchMnist: () => { fetchMnist(); },
       digitlabDownload: offerDownload,
       digitlabStore: storeRun,
@@ -411,7 +449,15 @@
       },
       print: (text) => console.log(text),
       printErr: (text) => console.warn(text),
-      onAbort: (what) => fail('DigitLab stopped unexpectedly (' + what + '). Reloading the page may help.'),
+      onAbort: (what) => {
+        if (restoring) {  // the saved run stopped the page: it goes, so that a reload works
+          storeRun(null);
+          fail('DigitLab stopped unexpectedly (' + what + ') while restoring the training run kept in this ' +
+            'browser; that run has been removed, so reloading the page will work.');
+          return;
+        }
+        fail('DigitLab stopped unexpectedly (' + what + '). Reloading the page may help.');
+      },
     };
     module = config;
     /* global createDigitLab */
@@ -421,7 +467,16 @@
   // --- 4. model files: the picker and drag and drop ---------------------------------------------
   async function loadModelFile(file) {
     if (!file || !module || !module.digitlabApi) return;
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const a = module.digitlabApi;
+    // A file larger than the page reads is refused before it is read (issue 12, finding 6).
+    if (file.size > a.maxModelBytes) { a.modelProblem(file.name, a.tooLarge(file.size)); return; }
+    let bytes;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      a.modelProblem(file.name, 'the browser could not read it (' + (e && e.message ? e.message : e) + ')');
+      return;
+    }
     window.digitlab.loadModel(bytes, file.name);
   }
   fileInput.addEventListener('change', () => {
