@@ -119,6 +119,10 @@ run_limited predict "$root/assets/digitlab.safetensors" "$tmp/huge.png"
 t1=$(date +%s)
 expect "finding 8: a 16384x16384 PNG is refused from its header" 1 "huge.png' is 16384x16384 pixels; images of at most"
 if [ $((t1 - t0)) -le 3 ]; then pass "finding 8: ... within 3 s ($((t1 - t0)) s)"; else fail "finding 8: the huge PNG took $((t1 - t0)) s"; fi
+# A JPEG whose Huffman table has more than 256 codes (found by fuzz_image: stb_image 2.27 wrote past
+# its tables) is refused before stb reads it.
+run_limited predict "$root/assets/digitlab.safetensors" "$root/tests/fuzz/corpus/image/jpeg_dht_overflow.jpg"
+expect "a JPEG with an oversized Huffman table is refused" 1 "jpeg_dht_overflow.jpg' as an image: its JPEG Huffman tables are damaged"
 
 # ---- info ----------------------------------------------------------------------------------------
 # R2 = c32k5 c32k5 p2 d.25 c64k3 c64k3 p2 d.25 f256 d.5 f10:

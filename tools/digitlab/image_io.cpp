@@ -117,6 +117,46 @@ bool decode_pnm(const uint8_t* b, size_t size, const std::string& name, GreyImag
   return true;
 }
 
+// stb_image 2.27 (Debian 12) trusts a JPEG's Huffman table sizes: a DHT table whose 16 code
+// counts add up to more than 256 makes stbi__build_huffman and the value copy write past their
+// 257- and 256-entry arrays (found by tests/fuzz/fuzz_image; stb 2.28 refuses it the same way).
+// So every DHT segment of a JPEG, before and between scans, is checked here first; stbi_info reads
+// them too, so this runs before anything of stb sees the file.
+dl::Status check_jpeg_tables(const uint8_t* b, size_t size, const std::string& name) {
+  if (size < 2 || b[0] != 0xFF || b[1] != 0xD8) return dl::Status::Ok();  // not a JPEG
+  const dl::Status bad =
+      dl::Status::Error("cannot read '" + name + "' as an image: its JPEG Huffman tables are damaged or truncated");
+  size_t i = 2;
+  while (i + 1 < size) {
+    if (b[i] != 0xFF) { ++i; continue; }           // stray bytes: stb decides what they mean
+    while (i + 1 < size && b[i + 1] == 0xFF) ++i;  // fill bytes
+    if (i + 1 >= size) break;
+    const uint8_t m = b[i + 1];
+    if (m == 0xD9) break;                                  // end of image
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }  // no length
+    // A segment that runs past the end of the file: stb reads zeros there (or a DHT's counts from
+    // what follows), so it is refused here.
+    if (i + 3 >= size) return bad;
+    const size_t len = (size_t{b[i + 2]} << 8) | b[i + 3];  // includes its own two bytes
+    const size_t start = i + 4, end = i + 2 + len;
+    if (len < 2 || end > size) return bad;
+    if (m == 0xC4) {                                        // DHT: tables of 1 + 16 + n bytes
+      for (size_t p = start; p < end;) {
+        if (p + 17 > end) return bad;
+        size_t n = 0;
+        for (int k = 1; k <= 16; ++k) n += b[p + k];
+        if (n > 256) return bad;
+        p += 17 + n;
+      }
+    }
+    i = end;
+    if (m == 0xDA) {  // a scan: its entropy-coded data runs to the next marker that is not 00 or RSTn
+      while (i + 1 < size && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7))) ++i;
+    }
+  }
+  return dl::Status::Ok();
+}
+
 }  // namespace
 
 dl::Status load_grey_image(const std::string& path, GreyImage* out) {
@@ -138,6 +178,7 @@ dl::Status decode_grey_image(const uint8_t* bytes, size_t size, const std::strin
   if (size > kMaxImageFileBytes)
     return dl::Status::Error("the image '" + name + "' is " + std::to_string(size) + " bytes, more than the limit of " +
                              std::to_string(kMaxImageFileBytes) + " bytes");
+  if (!(s = check_jpeg_tables(bytes, size, name)).ok()) return s;
   const int len = static_cast<int>(size);
   int w = 0, h = 0, n = 0;
   auto unreadable = [&](const std::string& why) {
