@@ -18,6 +18,9 @@
 //    IndexedDB so it survives a reload. Plain IndexedDB from here rather than Emscripten's IDBFS:
 //    the app has no file system (-sFILESYSTEM=0 keeps it small), the run is one blob of bytes, and
 //    it must be read before the program starts, which is simplest here.
+// 6. After the first frame, registers the service worker (sw.js): it makes the page cross-origin
+//    isolated (threads) on hosts that cannot send the headers, from the next load on, and stores the
+//    app for offline use. It never reloads the page by itself; a newer build shows a small note.
 'use strict';
 
 (function () {

@@ -56,4 +56,6 @@ if [ -n "${MNIST_DIR:-}" ]; then
   [ ! -s "$tmp/calls" ] || fail "run.sh downloaded MNIST although the cache has it"
   grep -q 'mnist/t10k-images-idx3-ubyte.gz' "$tmp/files.json" || fail "the page does not offer the cached MNIST: $(cat "$tmp/files.json")"
 fi
+# Leave build/web configured with the caller's MNIST (the temporary cache above is about to go).
+(cd "$root" && cmake --preset web "-DDIGITLAB_MNIST_DIR=${MNIST_DIR:-}" >/dev/null)
 echo "run_test: passed"
