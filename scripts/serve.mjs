@@ -44,8 +44,9 @@ const TYPES = {
   '.ttf': 'font/ttf',
   '.txt': 'text/plain; charset=utf-8',
   '.safetensors': 'application/octet-stream',
+  '.webmanifest': 'application/manifest+json',
 };
-const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.wasm', '.svg', '.ttf', '.txt', '.safetensors']);
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.wasm', '.svg', '.ttf', '.txt', '.safetensors', '.webmanifest']);
 
 // gzip results by path, reused while the file's size and mtime stay the same.
 const gzipCache = new Map();
@@ -121,7 +122,14 @@ async function handle(req, res) {
     return;
   }
   const ext = path.extname(file).toLowerCase();
-  const headers = { 'Content-Type': TYPES[ext] || 'application/octet-stream', Vary: 'Accept-Encoding' };
+  // A validator, as static hosts send: a revalidation (the service worker's, or no-cache fetches)
+  // of an unchanged file costs a 304 instead of the whole file.
+  const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  const headers = { 'Content-Type': TYPES[ext] || 'application/octet-stream', Vary: 'Accept-Encoding', ETag: etag };
+  if (req.headers['if-none-match'] === etag) {
+    send(res, 304, { ETag: etag, Vary: 'Accept-Encoding' });
+    return;
+  }
   const gzipOk = /\bgzip\b/.test(req.headers['accept-encoding'] || '');
   let body;
   if (gzipOk && COMPRESSIBLE.has(ext)) {

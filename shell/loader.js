@@ -18,6 +18,9 @@
 //    IndexedDB so it survives a reload. Plain IndexedDB from here rather than Emscripten's IDBFS:
 //    the app has no file system (-sFILESYSTEM=0 keeps it small), the run is one blob of bytes, and
 //    it must be read before the program starts, which is simplest here.
+// 6. After the first frame, registers the service worker (sw.js): it makes the page cross-origin
+//    isolated (threads) on hosts that cannot send the headers, from the next load on, and stores the
+//    app for offline use. It never reloads the page by itself; a newer build shows a small note.
 'use strict';
 
 (function () {
@@ -41,6 +44,9 @@
   const timing = { firstFrameMs: null, downloadedBytes: 0, downloadMs: null };
   // Which build runs: digitlab-mt (threads) on a cross-origin-isolated page, else digitlab.
   const build = { program: null, threads: false, crossOriginIsolated: window.crossOriginIsolated === true };
+  // The service worker (sw.js): 'unsupported', 'registering', 'installing', 'active' (the app is
+  // stored for offline use) or 'failed: <why>'; controlled: whether it answered this page's load.
+  const offline = { serviceWorker: 'unsupported', controlled: false, updateReady: false };
 
   // The MNIST test set for the Layers view's gallery and top images: fetched after the first frame
   // (so it never delays the start) when files.json lists it, i.e. when the build had MNIST_DIR.
@@ -78,7 +84,7 @@
     ready,
     // The app's state; drawPad is converted to CSS pixels relative to the viewport.
     state() {
-      if (!module || !module.digitlabApi) return { loading: true, timing: { ...timing }, build: { ...build } };
+      if (!module || !module.digitlabApi) return { loading: true, timing: { ...timing }, build: { ...build }, offline: { ...offline } };
       const s = module.digitlabApi.state();
       const r = canvas.getBoundingClientRect();
       const scale = s.window && s.window.width > 0 ? r.width / s.window.width : 1;
@@ -91,6 +97,7 @@
       for (const k of Object.keys(s.train.buttons)) s.train.buttons[k] = toViewport(s.train.buttons[k]);
       s.timing = { ...timing };
       s.build = { ...build };
+      s.offline = { ...offline };
       return s;
     },
     clear() { api().clear(); },
@@ -282,6 +289,41 @@
     rejectReady(new Error(sentence));
   }
 
+  // --- 6. the service worker: threads on any static host, and offline use (see sw.js) -----------
+  // Registered after the first frame, so that storing the app for offline use never delays the
+  // start. It does not reload the page: the next load is isolated (threads) and works offline. When
+  // a new build replaces the stored one while the page is open, a small note offers a reload.
+  let swResolve;
+  const swSettled = new Promise((resolve) => { swResolve = resolve; });
+  async function registerServiceWorker() {
+    offline.controlled = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
+    if (!('serviceWorker' in navigator) || !window.isSecureContext) { swResolve(offline.serviceWorker); return; }
+    const hadController = offline.controlled;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (!hadController) return;  // the first install taking control of this page is no update
+      offline.updateReady = true;
+      document.getElementById('update').hidden = false;
+    });
+    document.getElementById('update-reload').addEventListener('click', () => location.reload());
+    try {
+      offline.serviceWorker = 'registering';
+      const reg = await navigator.serviceWorker.register('sw.js');
+      const worker = reg.installing || reg.waiting || reg.active;
+      const follow = () => {
+        offline.serviceWorker = worker.state === 'activated' ? 'active'
+          : worker.state === 'redundant' ? 'failed: the app could not be stored for offline use' : 'installing';
+        if (worker.state === 'activated' || worker.state === 'redundant') swResolve(offline.serviceWorker);
+      };
+      follow();
+      worker.addEventListener('statechange', follow);
+    } catch (e) {
+      offline.serviceWorker = 'failed: ' + (e && e.message ? e.message : e);
+      swResolve(offline.serviceWorker);
+    }
+  }
+  // Resolves with the service worker's final state for this load ('active' once the app is stored).
+  window.digitlab.offlineReady = () => swSettled;
+
   // --- 1. feature checks ----------------------------------------------------------------------
   // A tiny module whose one function returns a v128 (i32.const 0; i8x16.splat; i8x16.popcnt):
   // WebAssembly.validate accepts it only where SIMD is supported.
@@ -445,6 +487,7 @@
           overlay.classList.add('done');
           resolveReady(window.digitlab);
           loadTestImages(sizes);
+          registerServiceWorker();
         });
       },
       print: (text) => console.log(text),

@@ -159,8 +159,10 @@ int TrainingSession::MaxThreads() {
 
 const char* TrainingSession::ThreadsNote() {
   if (dl::kThreadsAvailable) return nullptr;
-  return "1 thread: this page is not cross-origin isolated, so the browser allows no more "
-         "(a server sending the COOP/COEP headers, like scripts/serve.mjs, gives one per core)";
+  return "1 thread: this page is not cross-origin isolated yet, so the browser allows no more. "
+         "Reload the page: DigitLab's service worker then isolates it and training gets one thread "
+         "per core (service workers need https or localhost; a server sending the COOP/COEP "
+         "headers, like scripts/serve.mjs, needs no reload).";
 }
 
 void TrainingSession::SetThreads(int threads) {
