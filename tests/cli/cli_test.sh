@@ -123,6 +123,8 @@ if [ $((t1 - t0)) -le 3 ]; then pass "finding 8: ... within 3 s ($((t1 - t0)) s)
 # its tables) is refused before stb reads it.
 run_limited predict "$root/assets/digitlab.safetensors" "$root/tests/fuzz/corpus/image/jpeg_dht_overflow.jpg"
 expect "a JPEG with an oversized Huffman table is refused" 1 "jpeg_dht_overflow.jpg' as an image: its JPEG Huffman tables are damaged"
+run_limited predict "$root/assets/digitlab.safetensors" "$root/tests/fuzz/corpus/image/jpeg_fill_bytes_dht.jpg"
+expect "a JPEG whose SOI follows fill bytes is checked too" 1 "jpeg_fill_bytes_dht.jpg' as an image: its JPEG Huffman tables are damaged"
 
 # ---- info ----------------------------------------------------------------------------------------
 # R2 = c32k5 c32k5 p2 d.25 c64k3 c64k3 p2 d.25 f256 d.5 f10:

@@ -123,10 +123,14 @@ bool decode_pnm(const uint8_t* b, size_t size, const std::string& name, GreyImag
 // So every DHT segment of a JPEG, before and between scans, is checked here first; stbi_info reads
 // them too, so this runs before anything of stb sees the file.
 dl::Status check_jpeg_tables(const uint8_t* b, size_t size, const std::string& name) {
-  if (size < 2 || b[0] != 0xFF || b[1] != 0xD8) return dl::Status::Ok();  // not a JPEG
+  // A JPEG as stb sees one: 0xFF, any number of 0xFF fill bytes, then SOI (0xD8).
+  if (size < 2 || b[0] != 0xFF) return dl::Status::Ok();
+  size_t i = 0;
+  while (i + 1 < size && b[i + 1] == 0xFF) ++i;
+  if (i + 1 >= size || b[i + 1] != 0xD8) return dl::Status::Ok();  // not a JPEG
   const dl::Status bad =
       dl::Status::Error("cannot read '" + name + "' as an image: its JPEG Huffman tables are damaged or truncated");
-  size_t i = 2;
+  i += 2;
   while (i + 1 < size) {
     if (b[i] != 0xFF) { ++i; continue; }           // stray bytes: stb decides what they mean
     while (i + 1 < size && b[i + 1] == 0xFF) ++i;  // fill bytes
