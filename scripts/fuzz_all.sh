@@ -4,6 +4,7 @@
 # is long: 9 targets x 10 minutes by default); CI runs each target for DIGITLAB_FUZZ_SECONDS.
 #
 #   scripts/fuzz_all.sh [SECONDS] [TARGET...]     SECONDS defaults to 600; TARGETs default to all
+#   DIGITLAB_FUZZ_TIMEOUT=120                      seconds one input may take before it counts as a hang
 #
 # It builds the fuzz preset, then runs each target with the flags ctest uses (tests/fuzz/CMakeLists.txt:
 # -malloc_limit_mb at the page's 256 MiB budget, -rss_limit_mb=2048, the target's -max_len), its
@@ -16,6 +17,10 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 seconds="${1:-600}"
+# An input that runs longer than this is a hang. CI's 25 s is too short for a long run beside other
+# work: the largest networks the page's budget allows, trained on a batch of 1,024 under ASan, take
+# 5-10 s on a busy 2-core machine and several times that when the fuzzer gets little of a core.
+timeout="${DIGITLAB_FUZZ_TIMEOUT:-120}"
 shift || true
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   echo "fuzz_all.sh: SECONDS must be a whole number of seconds, got '$seconds'" >&2
@@ -40,7 +45,11 @@ while IFS=$'\t' read -r -a cmd; do
   if [ ${#wanted[@]} -gt 0 ] && [[ " ${wanted[*]} " != *" $name "* ]]; then continue; fi
   args=()
   for a in "${cmd[@]:1}"; do
-    case "$a" in -max_total_time=*) args+=("-max_total_time=$seconds") ;; *) args+=("$a") ;; esac
+    case "$a" in
+      -max_total_time=*) args+=("-max_total_time=$seconds") ;;
+      -timeout=*) args+=("-timeout=$timeout") ;;
+      *) args+=("$a") ;;
+    esac
   done
   log="$logs/$name.log"
   echo "fuzz_all.sh: $name for $seconds s (log: $log)" >&2
