@@ -140,7 +140,13 @@ float LrSchedule::lr(int64_t step) const {
       break;
     }
     case ScheduleConfig::Cosine: {
-      const float t = std::min(1.0f, std::max(0.0f, static_cast<float>(step) / static_cast<float>(total_steps_)));
+      // t = (fractional epoch) / (epochs of the run), computed in this order so that runs of whole
+      // epochs get the rates, to the bit, of the schedule defined in epochs that trained the
+      // shipped model.
+      const float epoch = static_cast<float>(step / steps_per_epoch_) +
+                          static_cast<float>(step % steps_per_epoch_) / steps_per_epoch_;
+      const float epochs = static_cast<float>(total_steps_) / steps_per_epoch_;
+      const float t = std::min(1.0f, std::max(0.0f, epoch / epochs));
       lr = cfg_.min_lr + 0.5f * (base_lr_ - cfg_.min_lr) * (1.0f + std::cos(3.14159265358979f * t));
       break;
     }

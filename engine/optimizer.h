@@ -65,7 +65,8 @@ Status parse_schedule(const std::string& text, ScheduleConfig* out);  // "consta
 //   warm-up   lr *= (step + 1) / warmup_steps while step < warmup_steps (warmup_steps = warmup_epochs
 //             * steps_per_epoch), a linear ramp from base/warmup_steps to base;
 //   Constant  base;   Step  base * gamma ^ floor(epoch / step_epochs), epoch = step / steps_per_epoch;
-//   Cosine    min + (base - min) * (1 + cos(pi * step / total_steps)) / 2, from base to min at the end;
+//   Cosine    min + (base - min) * (1 + cos(pi * t)) / 2 with t = step / total_steps (as a fractional
+//             epoch over the run's epochs), from base to min at the end;
 //   Plateau   max(min, base * scale), scale multiplied by factor at an epoch end without a better
 //             validation accuracy for `patience` epochs (on_epoch_end).
 class LrSchedule {
