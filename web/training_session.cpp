@@ -138,6 +138,7 @@ dl::Status TrainingSession::Start(const TrainOptions& o) {
     return st;
   }
   run_ = dl::TrainRun();      // holds the old model's address: gone before the model is
+  ready_ = false;
   options_ = o;
   model_ = std::move(model);  // the old model's worker threads end here, before new ones start
   model_->set_threads(threads_);
