@@ -49,22 +49,42 @@ Evaluation evaluate_logits(const float* logits, const uint8_t* labels, int n) {
   return ev;
 }
 
+ChunkedEvaluation::ChunkedEvaluation(const Dataset* data, int count)
+    : data_(data), count_(count > 0 && count < data->count ? count : data->count) {
+  assert(data->labels.size() == static_cast<size_t>(data->count) &&
+         data->images.size() == static_cast<size_t>(data->count) * kImageSize);
+  logits_.assign(static_cast<size_t>(count_) * kClasses, 0.0f);
+}
+
+int ChunkedEvaluation::evaluate_some(Model& model, int n, int max_batch) {
+  assert(data_ && n > 0 && max_batch > 0);
+  assert(model.output_shape().size() == kClasses && "evaluation needs a model with 10 logits");
+  // A smaller batch when the model at `max_batch` images would exceed its memory budget
+  // (resources.h); one image always fits a model that was built.
+  int batch = std::min(max_batch, std::max(1, std::min(n, count_ - position_)));
+  while (batch > 1 && !model.plan(batch).ok()) batch /= 2;
+  const int end = std::min(count_, position_ + n);
+  const int start = position_;
+  while (position_ < end) {
+    const int B = std::min(batch, end - position_);
+    model.forward(data_->image(position_), B, /*train=*/false);
+    std::memcpy(logits_.data() + static_cast<size_t>(position_) * kClasses, model.logits(),
+                sizeof(float) * static_cast<size_t>(B) * kClasses);
+    position_ += B;
+  }
+  return position_ - start;
+}
+
+Evaluation ChunkedEvaluation::result() const {
+  if (!data_) return Evaluation{};
+  return evaluate_logits(logits_.data(), data_->labels.data(), position_);
+}
+
 Evaluation evaluate(Model& model, const Dataset& data, int batch) {
   assert(batch > 0);
-  assert(model.output_shape().size() == kClasses && "evaluate needs a model with 10 logits");
-  const int n = data.count;
-  assert(data.labels.size() == static_cast<size_t>(n) && data.images.size() == static_cast<size_t>(n) * kImageSize);
-  std::vector<float> logits(static_cast<size_t>(n) * kClasses);  // (n, 10)
-  // A smaller batch when the model at `batch` images would exceed its memory budget (resources.h);
-  // one image always fits a model that was built.
-  while (batch > 1 && !model.plan(batch).ok()) batch /= 2;
-  for (int first = 0; first < n; first += batch) {
-    const int B = std::min(batch, n - first);  // a smaller last batch reuses the plan for `batch`
-    model.forward(data.image(first), B, /*train=*/false);
-    std::memcpy(logits.data() + static_cast<size_t>(first) * kClasses, model.logits(),
-                sizeof(float) * static_cast<size_t>(B) * kClasses);
-  }
-  return evaluate_logits(logits.data(), data.labels.data(), n);
+  ChunkedEvaluation ev(&data, 0);
+  if (data.count > 0) ev.evaluate_some(model, data.count, batch);
+  return ev.result();
 }
 
 }  // namespace dl

@@ -124,35 +124,47 @@ Status parse_schedule(const std::string& text, ScheduleConfig* out) {
   return Status::Ok();
 }
 
-LrSchedule::LrSchedule(const ScheduleConfig& cfg, float base_lr, int total_epochs)
-    : cfg_(cfg), base_lr_(base_lr), total_epochs_(total_epochs < 1 ? 1 : total_epochs) {}
+LrSchedule::LrSchedule(const ScheduleConfig& cfg, float base_lr, int64_t total_steps, int steps_per_epoch)
+    : cfg_(cfg),
+      base_lr_(base_lr),
+      total_steps_(total_steps < 1 ? 1 : total_steps),
+      steps_per_epoch_(steps_per_epoch < 1 ? 1 : steps_per_epoch) {}
 
-float LrSchedule::lr(float epoch) const {
+float LrSchedule::lr(int64_t step) const {
   float lr = base_lr_;
   switch (cfg_.kind) {
     case ScheduleConfig::Constant: break;
-    case ScheduleConfig::Step:
-      lr = base_lr_ * std::pow(cfg_.gamma, static_cast<float>(static_cast<int>(epoch) / cfg_.step_epochs));
+    case ScheduleConfig::Step: {
+      const int64_t drops = step / steps_per_epoch_ / std::max(1, cfg_.step_epochs);
+      lr = base_lr_ * std::pow(cfg_.gamma, static_cast<float>(drops));
       break;
+    }
     case ScheduleConfig::Cosine: {
-      const float t = std::min(1.0f, std::max(0.0f, epoch / static_cast<float>(total_epochs_)));
+      // t = (fractional epoch) / (epochs of the run), computed in this order so that runs of whole
+      // epochs get the rates, to the bit, of the schedule defined in epochs that trained the
+      // shipped model.
+      const float epoch = static_cast<float>(step / steps_per_epoch_) +
+                          static_cast<float>(step % steps_per_epoch_) / steps_per_epoch_;
+      const float epochs = static_cast<float>(total_steps_) / steps_per_epoch_;
+      const float t = std::min(1.0f, std::max(0.0f, epoch / epochs));
       lr = cfg_.min_lr + 0.5f * (base_lr_ - cfg_.min_lr) * (1.0f + std::cos(3.14159265358979f * t));
       break;
     }
     case ScheduleConfig::Plateau:
-      lr = std::max(cfg_.min_lr, base_lr_ * plateau_scale_);
+      lr = std::max(cfg_.min_lr, base_lr_ * state_.scale);
       break;
   }
-  if (cfg_.warmup_epochs > 0 && epoch < cfg_.warmup_epochs) lr *= (epoch + 1e-3f) / cfg_.warmup_epochs;
+  const float warm = cfg_.warmup_epochs * static_cast<float>(steps_per_epoch_);
+  if (warm > 0.0f && static_cast<float>(step) < warm) lr *= std::min(1.0f, static_cast<float>(step + 1) / warm);
   return lr;
 }
 
 bool LrSchedule::on_epoch_end(float val_accuracy) {
   if (cfg_.kind != ScheduleConfig::Plateau) return false;
-  if (val_accuracy > best_) { best_ = val_accuracy; bad_epochs_ = 0; return false; }
-  if (++bad_epochs_ >= std::max(1, cfg_.patience)) {
-    bad_epochs_ = 0;
-    plateau_scale_ *= cfg_.factor;
+  if (val_accuracy > state_.best) { state_.best = val_accuracy; state_.bad_epochs = 0; return false; }
+  if (++state_.bad_epochs >= std::max(1, cfg_.patience)) {
+    state_.bad_epochs = 0;
+    state_.scale *= cfg_.factor;
     return true;
   }
   return false;

@@ -2,6 +2,7 @@
 // weight decay and learning-rate schedules. The moments are blocks of the parameters' layout, so an
 // update is one flat loop; nothing is keyed by pointer.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -54,27 +55,45 @@ struct ScheduleConfig {
   float min_lr = 0.0f;         // Cosine floor, Plateau floor
   float factor = 0.5f;         // Plateau: multiply by factor ...
   int patience = 3;            // ... after this many epochs without improvement of validation accuracy
-  int warmup_epochs = 0;       // linear warm-up (all kinds)
+  float warmup_epochs = 0.0f;  // linear warm-up over the first (fractional) epochs, all kinds
 };
 Status parse_schedule(const std::string& text, ScheduleConfig* out);  // "constant", "step:10:0.1", "cosine", "plateau:0.5:3"
 
+// The learning rate at each step of a run: one family for every front end (the CLI's --schedule and
+// --warmup, the page's "cosine" with its short warm-up), so a schedule's name means one thing.
+// Defined in steps, the unit a run advances in:
+//   warm-up   lr *= (step + 1) / warmup_steps while step < warmup_steps (warmup_steps = warmup_epochs
+//             * steps_per_epoch), a linear ramp from base/warmup_steps to base;
+//   Constant  base;   Step  base * gamma ^ floor(epoch / step_epochs), epoch = step / steps_per_epoch;
+//   Cosine    min + (base - min) * (1 + cos(pi * t)) / 2 with t = step / total_steps (as a fractional
+//             epoch over the run's epochs), from base to min at the end;
+//   Plateau   max(min, base * scale), scale multiplied by factor at an epoch end without a better
+//             validation accuracy for `patience` epochs (on_epoch_end).
 class LrSchedule {
  public:
+  // The plateau bookkeeping: part of a run's state, saved with checkpoints and snapshots.
+  struct State {
+    float scale = 1.0f;  // the plateau's factor so far
+    float best = -1.0f;  // best validation accuracy seen
+    int bad_epochs = 0;  // epochs since it improved
+  };
+
   LrSchedule() = default;
-  LrSchedule(const ScheduleConfig& cfg, float base_lr, int total_epochs);
-  // Learning rate during (fractional) epoch e, e in [0, total_epochs).
-  float lr(float epoch) const;
+  LrSchedule(const ScheduleConfig& cfg, float base_lr, int64_t total_steps, int steps_per_epoch);
+  // Learning rate of step `step` (0-based) of the run.
+  float lr(int64_t step) const;
   // Plateau: report a validation accuracy at the end of an epoch. Returns true if the rate dropped.
   bool on_epoch_end(float val_accuracy);
-  float plateau_scale() const { return plateau_scale_; }
+  const ScheduleConfig& config() const { return cfg_; }
+  const State& state() const { return state_; }
+  void set_state(const State& s) { state_ = s; }
 
  private:
   ScheduleConfig cfg_;
   float base_lr_ = 1e-3f;
-  int total_epochs_ = 1;
-  float plateau_scale_ = 1.0f;
-  float best_ = -1.0f;
-  int bad_epochs_ = 0;
+  int64_t total_steps_ = 1;
+  int steps_per_epoch_ = 1;
+  State state_;
 };
 
 }  // namespace dl

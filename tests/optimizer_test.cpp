@@ -71,27 +71,29 @@ TEST(Optimizer, DecoupledWeightDecayOnlyOnWeights) {
 }
 
 TEST(Schedule, StepCosinePlateau) {
+  // 10 epochs of 10 steps: the schedule is defined in steps.
   ScheduleConfig s;
   ASSERT_TRUE(parse_schedule("step:2:0.5", &s).ok());
-  LrSchedule step(s, 1.f, 10);
-  EXPECT_FLOAT_EQ(step.lr(0.f), 1.f);
-  EXPECT_FLOAT_EQ(step.lr(1.9f), 1.f);
-  EXPECT_FLOAT_EQ(step.lr(2.f), 0.5f);
-  EXPECT_FLOAT_EQ(step.lr(5.5f), 0.25f);
+  LrSchedule step(s, 1.f, 100, 10);
+  EXPECT_FLOAT_EQ(step.lr(0), 1.f);
+  EXPECT_FLOAT_EQ(step.lr(19), 1.f);
+  EXPECT_FLOAT_EQ(step.lr(20), 0.5f);
+  EXPECT_FLOAT_EQ(step.lr(55), 0.25f);
 
   ASSERT_TRUE(parse_schedule("cosine", &s).ok());
-  LrSchedule cos(s, 1.f, 10);
-  EXPECT_FLOAT_EQ(cos.lr(0.f), 1.f);
-  EXPECT_NEAR(cos.lr(5.f), 0.5f, 1e-6);
-  EXPECT_NEAR(cos.lr(10.f), 0.f, 1e-6);
+  LrSchedule cos(s, 1.f, 100, 10);
+  EXPECT_FLOAT_EQ(cos.lr(0), 1.f);
+  EXPECT_NEAR(cos.lr(50), 0.5f, 1e-6);
+  EXPECT_NEAR(cos.lr(100), 0.f, 1e-6);
 
   ASSERT_TRUE(parse_schedule("plateau:0.5:2", &s).ok());
-  LrSchedule pl(s, 1.f, 10);
+  LrSchedule pl(s, 1.f, 100, 10);
   EXPECT_FALSE(pl.on_epoch_end(0.90f));
   EXPECT_FALSE(pl.on_epoch_end(0.95f));
   EXPECT_FALSE(pl.on_epoch_end(0.94f));  // 1 epoch without improvement
   EXPECT_TRUE(pl.on_epoch_end(0.95f));   // 2: drop
-  EXPECT_FLOAT_EQ(pl.lr(4.f), 0.5f);
+  EXPECT_FLOAT_EQ(pl.lr(40), 0.5f);
+  EXPECT_FLOAT_EQ(pl.state().scale, 0.5f);
 
   EXPECT_FALSE(parse_schedule("step:0:0.1", &s).ok());
   EXPECT_FALSE(parse_schedule("linear", &s).ok());

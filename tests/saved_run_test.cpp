@@ -14,23 +14,14 @@
 #include <nlohmann/json.hpp>
 
 #include "model_io.h"
-#include "rng.h"
+#include "tiny_data.h"
 #include "train_options.h"
 #include "training_session.h"
 
 namespace app {
 namespace {
 
-dl::Dataset tiny(int n, uint64_t seed, float scale = 1.0f) {
-  dl::Dataset d;
-  d.count = n;
-  d.images.resize(static_cast<size_t>(n) * dl::kImageSize);
-  d.labels.resize(static_cast<size_t>(n));
-  dl::Rng rng(seed, 7);
-  for (float& v : d.images) v = scale * rng.uniform();
-  for (int i = 0; i < n; ++i) d.labels[static_cast<size_t>(i)] = static_cast<uint8_t>(i % 10);
-  return d;
-}
+using testdata::tiny;
 
 dl::Status start_options(const std::string& json, TrainOptions* o) {
   bool compare = false, r2 = false;

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "model_io.h"
-#include "rng.h"
 #include "spec.h"
 #include "train_options.h"
 
@@ -23,15 +22,8 @@ double now_ms() {
   return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
 }
 
-// A PCG stream per (epoch, step, purpose), as in the CLI's epoch loop.
-uint64_t stream_of(int epoch, int step, int purpose) {
-  return ((static_cast<uint64_t>(epoch) << 32) | static_cast<uint32_t>(step)) * 4u + static_cast<uint64_t>(purpose);
-}
-enum Purpose { kShuffle = 1, kAugment = 2, kDropout = 3 };
-
-const char* divergence_cause(float loss) {
-  return std::isnan(loss) ? "the loss is NaN" : std::isinf(loss) ? "the loss is infinite" : "a gradient is not finite";
-}
+// The saved run's JSON layout: 2 since the page's schedule is the engine's (TrainRun).
+constexpr int kRunFormat = 2;
 
 std::string format_lr(float lr) {
   char buf[32];
@@ -113,6 +105,21 @@ void TrainingSession::SetData(dl::Dataset train, dl::Dataset test) {
   test_ = std::move(test);
 }
 
+dl::RunConfig RunConfigOf(const TrainOptions& o) {
+  dl::RunConfig c;
+  c.optimizer.kind = o.optimizer;
+  c.optimizer.lr = o.lr;
+  c.schedule.kind = o.cosine ? dl::ScheduleConfig::Cosine : dl::ScheduleConfig::Constant;
+  // Adam at a rate high enough to learn fast in one epoch is unstable in its first steps without it.
+  c.schedule.warmup_epochs = o.cosine ? kWarmupShare * o.epochs : 0.0f;
+  c.batch = o.batch;
+  c.epochs = o.epochs;
+  c.images = o.subset;
+  c.augment = o.augment;
+  c.seed = o.seed;
+  return c;
+}
+
 dl::Status TrainingSession::Start(const TrainOptions& o) {
   if (!HasData()) return dl::Status::Error("The MNIST images are not loaded yet.");
   // The options, the spec and the network's memory for training at this batch on as many threads
@@ -130,21 +137,25 @@ dl::Status TrainingSession::Start(const TrainOptions& o) {
     message_ = "Cannot train that network: " + st.message();
     return st;
   }
+  run_ = dl::TrainRun();      // holds the old model's address: gone before the model is
+  ready_ = false;
   options_ = o;
   model_ = std::move(model);  // the old model's worker threads end here, before new ones start
   model_->set_threads(threads_);
-  dl::OptimizerConfig cfg;
-  cfg.kind = o.optimizer;
-  cfg.lr = o.lr;
-  trainer_ = std::make_unique<dl::Trainer>(model_.get(), cfg, o.seed);
+  restored_.clear();
   step_ = 0;
   images_seen_ = elapsed_ = ips_ = 0;
   curve_.clear();
   val_.clear();
-  has_eval_ = eval_pending_ = val_pending_ = false;
+  has_eval_ = false;
+  val_eval_ = test_eval_ = dl::ChunkedEvaluation();
   diverged_ = false;
-  BuildRun();
-  Snapshot();
+  st = BuildRun();
+  if (!st.ok()) {
+    message_ = "Cannot train that network: " + st.message();
+    status_ = Status::Paused;
+    return st;
+  }
   status_ = Status::Running;
   last_advance_ = -1;
   message_.clear();
@@ -167,7 +178,7 @@ const char* TrainingSession::ThreadsNote() {
 
 void TrainingSession::SetThreads(int threads) {
   threads_ = std::clamp(threads, 1, MaxThreads());
-  if (batch_pos_ == 0) ApplyThreads();  // else when the batch in progress is complete
+  if (!ready_ || run_.between_batches()) ApplyThreads();  // else when the batch in progress is complete
 }
 
 void TrainingSession::ApplyThreads() {
@@ -186,28 +197,47 @@ void TrainingSession::Notice(const std::string& sentence) {
   if (status_ == Status::Empty || status_ == Status::Finished) message_ = sentence;
 }
 
-void TrainingSession::BuildRun() {
-  const TrainOptions& o = options_;
-  train_count_ = o.subset > 0 ? std::min(o.subset, pool_.count) : pool_.count;
-  steps_per_epoch_ = std::max(1, (train_count_ + o.batch - 1) / o.batch);
-  total_steps_ = std::max(1, static_cast<int>(std::ceil(o.epochs * steps_per_epoch_ - 1e-3)));
-  step_ = std::min(step_, total_steps_);  // a restored run on other data: never past the end
-  curve_every_ = std::max(1, total_steps_ / 300);
-  validate_every_ = std::max(1, total_steps_ / 12);
-  snapshot_every_ = 50;
-  order_.assign(train_count_, 0);
-  order_epoch_ = -1;
-  batch_images_.assign(static_cast<size_t>(o.batch) * dl::kImageSize, 0.0f);
-  aug_images_.assign(o.augment ? batch_images_.size() : 0, 0.0f);
-  batch_labels_.assign(o.batch, 0);
-  batch_pos_ = batch_n_ = 0;
+dl::Status TrainingSession::BuildRun() {
+  // Start and RestoreBytes checked this batch's training against the budget (check_train_options);
+  // TrainRun::begin checks it again on the model's threads before it allocates.
+  dl::TrainRun run;
+  dl::Status st = run.begin(model_.get(), &pool_, RunConfigOf(options_));
+  if (st.ok() && !restored_.empty()) {
+    dl::SafeTensorsFile file;
+    st = dl::parse_safetensors(restored_.data(), restored_.size(), &file);
+    if (st.ok()) st = run.restore(file);
+    if (!st.ok()) st = dl::Status::Error("The saved run cannot continue on these images: " + st.message());
+  }
+  if (!st.ok()) return st;
+  run_ = std::move(run);
+  restored_.clear();
+  curve_every_ = static_cast<int>(std::max<int64_t>(1, run_.total_steps() / 300));
+  validate_every_ = static_cast<int>(std::max<int64_t>(1, run_.total_steps() / 12));
   interval_loss_ = 0;
   interval_correct_ = interval_images_ = 0;
-  // Start and RestoreBytes checked this batch's training against the budget (check_train_options).
-  const dl::Status planned = model_->plan(o.batch);
-  assert(planned.ok() && "the run's batch was checked against the budget before");
-  (void)planned;
+  SyncPosition();
+  lr_now_ = run_.lr();
   ready_ = true;
+  return dl::Status::Ok();
+}
+
+void TrainingSession::SyncPosition() {
+  step_ = static_cast<int>(run_.steps_done());
+  total_steps_ = static_cast<int>(run_.total_steps());
+  steps_per_epoch_ = run_.steps_per_epoch();
+  train_count_ = run_.images();
+  // Images of the steps done: whole epochs, then the batches of this one.
+  images_seen_ = static_cast<double>(run_.epoch()) * train_count_ +
+                 std::min<double>(train_count_, static_cast<double>(run_.step_in_epoch()) * options_.batch);
+}
+
+bool TrainingSession::EnsureRun() {
+  if (ready_) return true;
+  const dl::Status st = BuildRun();
+  if (st.ok()) return true;
+  message_ = st.message();
+  if (status_ == Status::Running) status_ = Status::Paused;
+  return false;
 }
 
 void TrainingSession::Pause() {
@@ -216,8 +246,8 @@ void TrainingSession::Pause() {
 
 void TrainingSession::Resume() {
   if (status_ != Status::Paused || !HasData()) return;
-  if (!ready_) BuildRun();
-  if (step_ >= total_steps_) {  // nothing left to train (a restored run on other data)
+  if (!EnsureRun()) return;
+  if (run_.finished()) {  // nothing left to train
     status_ = Status::Finished;
     return;
   }
@@ -229,12 +259,12 @@ void TrainingSession::Resume() {
 
 void TrainingSession::StepOnce() {
   if (!model_ || !HasData() || status_ == Status::Finished) return;
-  if (!ready_) BuildRun();
+  if (!EnsureRun()) return;
   if (status_ == Status::Running) status_ = Status::Paused;
-  const int target = step_ + 1;
-  while (step_ < target && !diverged_) {
-    if (!TrainChunk(now_ms() + 1e9)) break;
-  }
+  if (run_.between_batches()) ApplyThreads();
+  const dl::RunProgress p = run_.step();
+  if (p.diverged) Diverge();
+  else if (p.steps > 0) EndStep(p);
 }
 
 void TrainingSession::Reset() {
@@ -250,107 +280,42 @@ void TrainingSession::Reset() {
 TrainingSession::TrainingSession(dl::Dataset pool, dl::Dataset val, dl::Dataset test)
     : pool_(std::move(pool)), val_set_(std::move(val)), test_(std::move(test)) {}
 
-float TrainingSession::LrAt(int step) const {
-  const float lr = options_.lr;
-  if (!options_.cosine) return lr;
-  // A short linear warm-up (3% of the run) and a cosine decay to 0: Adam at a rate high enough to
-  // learn fast in one epoch is unstable in its first steps without it.
-  const float warm = std::max(1.0f, 0.03f * total_steps_);
-  const float w = std::min(1.0f, (step + 1) / warm);
-  const float t = static_cast<float>(step) / total_steps_;
-  return lr * w * 0.5f * (1.0f + std::cos(3.14159265f * t));
-}
-
-void TrainingSession::BeginEpochOrder(int epoch) {
-  for (int i = 0; i < train_count_; ++i) order_[i] = i;
-  dl::Rng rng(options_.seed, stream_of(epoch, 0, kShuffle));
-  rng.shuffle(order_.begin(), order_.end());
-  order_epoch_ = epoch;
-}
-
-void TrainingSession::GatherBatch() {
-  const int epoch = step_ / steps_per_epoch_;
-  const int pos = step_ % steps_per_epoch_;
-  if (order_epoch_ != epoch) BeginEpochOrder(epoch);
-  const int b0 = pos * options_.batch;
-  batch_n_ = std::min(options_.batch, train_count_ - b0);
-  for (int j = 0; j < batch_n_; ++j) {
-    const int idx = order_[b0 + j];
-    std::memcpy(batch_images_.data() + static_cast<size_t>(j) * dl::kImageSize, pool_.image(idx),
-                sizeof(float) * dl::kImageSize);
-    batch_labels_[j] = pool_.labels[idx];
-  }
-  if (options_.augment) {
-    dl::Rng aug(options_.seed, stream_of(epoch, pos, kAugment));
-    dl::augment_batch(batch_images_.data(), aug_images_.data(), batch_n_, dl::AugmentConfig{}, aug);
-  }
-  trainer_->rng().reseed(options_.seed, stream_of(epoch, pos, kDropout));
-  ApplyThreads();
-  trainer_->begin_batch();
-  batch_pos_ = 0;
-  batch_loss_ = 0;
-  batch_correct_ = 0;
-}
-
 int TrainingSession::Chunk(double ms_left, double ms_per_image, int max) const {
-  const int n = static_cast<int>(ms_left / std::max(1e-3, ms_per_image));
+  const int n = static_cast<int>(std::min(1e9, ms_left / std::max(1e-3, ms_per_image)));
   return std::clamp(n, 1, max);
 }
 
-bool TrainingSession::TrainChunk(double deadline_ms) {
-  if (step_ >= total_steps_) return false;
-  if (batch_pos_ == 0) GatherBatch();
-  const double t0 = now_ms();
-  const int n = Chunk(deadline_ms - t0, ms_per_train_image_, batch_n_ - batch_pos_);
-  const float* src = (options_.augment ? aug_images_.data() : batch_images_.data()) +
-                     static_cast<size_t>(batch_pos_) * dl::kImageSize;
-  const float lr = LrAt(step_);
-  const dl::StepResult r = trainer_->accumulate(src, batch_labels_.data() + batch_pos_, n,
-                                                static_cast<float>(n) / batch_n_);
-  const double dt = now_ms() - t0;
-  ms_per_train_image_ = 0.7 * ms_per_train_image_ + 0.3 * (dt / n);
-  if (!r.finite) {
-    Diverge(step_, r.loss, lr);
-    return false;
-  }
-  batch_loss_ += r.loss * n / batch_n_;
-  batch_correct_ += r.correct;
-  batch_pos_ += n;
-  if (batch_pos_ < batch_n_) return true;
-  if (!trainer_->finish_batch(lr)) {
-    Diverge(step_, batch_loss_, lr);
-    return false;
-  }
-  EndStep(lr);
-  return status_ == Status::Running || status_ == Status::Paused;
+void TrainingSession::TrainChunk(double deadline_ms) {
+  if (run_.between_batches()) ApplyThreads();
+  dl::Budget budget;
+  budget.ms = deadline_ms - now_ms();
+  budget.steps = 1;
+  const dl::RunProgress p = run_.advance(budget);
+  if (p.diverged) Diverge();
+  else if (p.steps > 0) EndStep(p);
 }
 
-void TrainingSession::EndStep(float lr) {
-  lr_now_ = lr;
-  images_seen_ += batch_n_;
-  interval_loss_ += static_cast<double>(batch_loss_) * batch_n_;
-  interval_correct_ += batch_correct_;
-  interval_images_ += batch_n_;
-  ++step_;
-  batch_pos_ = 0;
+void TrainingSession::EndStep(const dl::RunProgress& p) {
+  lr_now_ = p.lr;
+  interval_loss_ += p.loss_sum;
+  interval_correct_ += static_cast<long>(p.correct);
+  interval_images_ += static_cast<long>(p.images);
+  SyncPosition();
   ++weights_version_;
-  const bool last = step_ >= total_steps_;
+  const bool last = run_.finished();
   const bool epoch_end = step_ % steps_per_epoch_ == 0;
   if (step_ % curve_every_ == 0 || last || epoch_end) {
-    CurvePoint p;
-    p.epoch = epoch();
-    p.step = step_;
-    p.loss = static_cast<float>(interval_loss_ / std::max<long>(1, interval_images_));
-    p.accuracy = static_cast<float>(interval_correct_) / std::max<long>(1, interval_images_);
-    curve_.push_back(p);
+    CurvePoint c;
+    c.epoch = epoch();
+    c.step = step_;
+    c.loss = static_cast<float>(interval_loss_ / std::max<long>(1, interval_images_));
+    c.accuracy = static_cast<float>(interval_correct_) / std::max<long>(1, interval_images_);
+    curve_.push_back(c);
     interval_loss_ = 0;
     interval_correct_ = interval_images_ = 0;
   }
-  if (step_ % validate_every_ == 0 || last || epoch_end) {
-    val_pending_ = val_set_.count > 0;
-    val_pos_ = val_correct_ = 0;
-  }
-  if (step_ % snapshot_every_ == 0 || epoch_end) Snapshot();
+  if ((step_ % validate_every_ == 0 || last || epoch_end) && val_set_.count > 0)
+    val_eval_ = dl::ChunkedEvaluation(&val_set_, 0);
   if (last) {
     status_ = Status::Finished;
     char buf[160];
@@ -361,86 +326,57 @@ void TrainingSession::EndStep(float lr) {
   }
 }
 
-void TrainingSession::Snapshot() {
-  // Only finite weights become the state a divergence rolls back to (issue 12, finding 9): the
-  // previous good snapshot stays otherwise.
-  if (!dl::first_non_finite(*model_, &trainer_->optimizer()).empty()) return;
-  good_.step = step_;
-  good_.params = model_->params();
-  good_.buffers = model_->buffers();
-  good_.m = trainer_->optimizer().m();
-  good_.v = trainer_->optimizer().v();
-  good_.opt_steps = trainer_->optimizer().steps();
-  good_.curve = curve_.size();
-  good_.val = val_.size();
-  good_.images = images_seen_;
-}
-
-void TrainingSession::Diverge(int step, float loss, float lr) {
-  // Put the last good weights and optimizer moments back (same sizes: the layers' pointers into
-  // the blocks stay valid), and pause with a sentence that says what to do.
-  std::copy(good_.params.begin(), good_.params.end(), model_->params().begin());
-  std::copy(good_.buffers.begin(), good_.buffers.end(), model_->buffers().begin());
-  trainer_->optimizer().m() = good_.m;
-  trainer_->optimizer().v() = good_.v;
-  trainer_->optimizer().set_steps(good_.opt_steps);
-  step_ = good_.step;
-  curve_.resize(good_.curve);
-  val_.resize(good_.val);
-  images_seen_ = good_.images;
-  batch_pos_ = 0;
+void TrainingSession::Diverge() {
+  // The run put its last good snapshot back; the curves after it go, and the run pauses with a
+  // sentence that says what to do.
+  const dl::Divergence& d = run_.divergence();
+  SyncPosition();
+  while (!curve_.empty() && curve_.back().step > step_) curve_.pop_back();
+  while (!val_.empty() && val_.back().step > step_) val_.pop_back();
   interval_loss_ = 0;
   interval_correct_ = interval_images_ = 0;
-  val_pending_ = false;
+  val_eval_ = dl::ChunkedEvaluation();
   status_ = Status::Paused;
   diverged_ = true;
   ++weights_version_;
   char buf[320];
   std::snprintf(buf, sizeof(buf),
-                "Training diverged at step %d: %s at learning rate %s. Paused, and the weights of step %d are back. "
+                "Training diverged at step %lld: %s at learning rate %s. Paused, and the weights of step %d are back. "
                 "Set a lower learning rate (e.g. %s) and press Start again.",
-                step + 1, divergence_cause(loss), format_lr(lr).c_str(), good_.step,
+                static_cast<long long>(d.step + 1), d.cause(), format_lr(d.lr).c_str(), step_,
                 format_lr(options_.lr > 0.03f ? 0.003f : options_.lr / 10).c_str());
   message_ = buf;
 }
 
 void TrainingSession::ValidateChunk(double deadline_ms) {
   const double t0 = now_ms();
-  const int n = Chunk(deadline_ms - t0, ms_per_eval_image_, std::min(256, val_set_.count - val_pos_));
-  const float* logits = model_->forward(val_set_.image(val_pos_), n, /*train=*/false);
-  for (int i = 0; i < n; ++i) val_correct_ += dl::argmax10(logits + i * dl::kClasses) == val_set_.labels[val_pos_ + i];
+  const int n = Chunk(deadline_ms - t0, ms_per_eval_image_, std::min(256, val_eval_.count() - val_eval_.position()));
+  val_eval_.evaluate_some(*model_, n);
   ms_per_eval_image_ = 0.7 * ms_per_eval_image_ + 0.3 * ((now_ms() - t0) / n);
-  val_pos_ += n;
-  if (val_pos_ >= val_set_.count) {
-    val_pending_ = false;
+  if (val_eval_.done()) {
     ValPoint p;
     p.epoch = epoch();
     p.step = step_;
-    p.accuracy = static_cast<float>(val_correct_) / val_set_.count;
+    p.accuracy = val_eval_.result().accuracy();
     if (!val_.empty() && val_.back().step == step_) val_.back() = p; else val_.push_back(p);
+    val_eval_ = dl::ChunkedEvaluation();
   }
 }
 
 void TrainingSession::RequestEvaluation(int count) {
   if (!model_ || !HasData()) return;
-  eval_count_ = count > 0 ? std::min(count, test_.count) : test_.count;
-  eval_pos_ = 0;
-  eval_logits_.assign(static_cast<size_t>(eval_count_) * dl::kClasses, 0.0f);
-  eval_pending_ = true;
+  test_eval_ = dl::ChunkedEvaluation(&test_, count);
 }
 
 void TrainingSession::EvalChunk(double deadline_ms) {
   const double t0 = now_ms();
-  const int n = Chunk(deadline_ms - t0, ms_per_eval_image_, std::min(256, eval_count_ - eval_pos_));
-  const float* logits = model_->forward(test_.image(eval_pos_), n, /*train=*/false);
-  std::memcpy(eval_logits_.data() + static_cast<size_t>(eval_pos_) * dl::kClasses, logits,
-              sizeof(float) * n * dl::kClasses);
+  const int n = Chunk(deadline_ms - t0, ms_per_eval_image_, std::min(256, test_eval_.count() - test_eval_.position()));
+  test_eval_.evaluate_some(*model_, n);
   ms_per_eval_image_ = 0.7 * ms_per_eval_image_ + 0.3 * ((now_ms() - t0) / n);
-  eval_pos_ += n;
-  if (eval_pos_ >= eval_count_) {
-    eval_ = dl::evaluate_logits(eval_logits_.data(), test_.labels.data(), eval_count_);
+  if (test_eval_.done()) {
+    eval_ = test_eval_.result();
     has_eval_ = true;
-    eval_pending_ = false;
+    test_eval_ = dl::ChunkedEvaluation();
     eval_step_ = step_;
   }
 }
@@ -457,12 +393,12 @@ bool TrainingSession::Advance(double budget_ms) {
     // Evaluation may run between the chunks of a batch: accumulate() does its forward and backward
     // in one call, so nothing of the batch lives in the activations, and the accumulated gradients
     // are not touched by an eval-mode forward.
-    if (eval_pending_) {
+    if (test_eval_.active()) {
       EvalChunk(deadline);
-    } else if (val_pending_) {
+    } else if (val_eval_.active()) {
       ValidateChunk(deadline);
     } else if (status_ == Status::Running) {
-      if (!ready_) BuildRun();
+      if (!EnsureRun()) break;
       TrainChunk(deadline);
     } else {
       break;
@@ -494,8 +430,9 @@ double TrainingSession::eta() const {
 
 std::vector<uint8_t> TrainingSession::SaveBytes() const {
   if (!model_) return {};
-  if (!dl::first_non_finite(*model_, &trainer_->optimizer()).empty()) return {};  // never store a poisoned run
+  if (!ready_) return restored_;  // restored and not trained since: the bytes as they came
   nlohmann::json run;
+  run["run_format"] = kRunFormat;
   run["spec"] = options_.spec;
   run["optimizer"] = dl::optimizer_name(options_.optimizer);
   run["lr"] = options_.lr;
@@ -524,7 +461,7 @@ std::vector<uint8_t> TrainingSession::SaveBytes() const {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2f", static_cast<double>(epoch()));
   extra["epochs"] = buf;
-  return dl::save_model_bytes(*model_, extra, &trainer_->optimizer());
+  return run_.save_bytes(extra);  // empty when a value is not finite: a poisoned run is never stored
 }
 
 dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
@@ -535,6 +472,10 @@ dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
   if (it == file.metadata.end()) return dl::Status::Error("this file holds a model but no training run");
   const nlohmann::json run = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
   if (!run.is_object()) return dl::Status::Error("the training run in this file is damaged (not a JSON object)");
+  const auto format = run.find("run_format");
+  if (format == run.end() || !format->is_number_integer() || format->get<int64_t>() != kRunFormat)
+    return dl::Status::Error("this run was saved by an earlier version of DigitLab, whose learning-rate schedule "
+                             "differs, so it cannot continue; start a new run");
   auto damaged = [](const std::string& why) {
     return dl::Status::Error("the training run in this file is damaged: " + why);
   };
@@ -611,18 +552,25 @@ dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
   std::string canonical;
   if (!dl::parse_spec(o.spec, nullptr, &canonical).ok() || canonical != model->spec())
     return damaged("its spec '" + o.spec.substr(0, 80) + "' is not the file's network '" + model->spec() + "'");
-  dl::OptimizerConfig cfg;
-  cfg.kind = o.optimizer;
-  cfg.lr = o.lr;
-  auto trainer = std::make_unique<dl::Trainer>(model.get(), cfg, o.seed);
-  st = dl::load_optimizer_state(file, *model, &trainer->optimizer());
-  if (!st.ok()) return st;
+  // The run's state: its position must be the JSON's, its optimizer the options' (the model's
+  // layout); TrainRun::restore reads them again, with the data, when training continues.
+  const auto run_step = file.metadata.find("run_step");
+  if (run_step == file.metadata.end() || run_step->second != std::to_string(step))
+    return damaged("its run_step is not its step " + std::to_string(step));
+  {
+    dl::OptimizerConfig cfg;
+    cfg.kind = o.optimizer;
+    dl::Optimizer opt(cfg, model->params().size(), model->param_tensors());
+    st = dl::load_optimizer_state(file, *model, &opt);
+    if (!st.ok()) return st;
+  }
 
   // All checked: replace the run.
+  run_ = dl::TrainRun();
   options_ = o;
   model_ = std::move(model);
   model_->set_threads(threads_);
-  trainer_ = std::move(trainer);
+  restored_.assign(bytes, bytes + size);
   curve_ = std::move(curve);
   val_ = std::move(val);
   step_ = step;
@@ -636,12 +584,10 @@ dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
   status_ = finished ? Status::Finished : Status::Paused;
   diverged_ = false;
   message_.clear();
-  has_eval_ = eval_pending_ = val_pending_ = false;
-  batch_pos_ = 0;
-  ready_ = false;  // the batch buffers and the order are made when training resumes
+  has_eval_ = false;
+  val_eval_ = test_eval_ = dl::ChunkedEvaluation();
+  ready_ = false;  // the run begins when training continues (it needs the data)
   if (!model_->plan(o.batch).ok()) (void)model_->plan(1);  // checked above: the batch fits
-  good_ = Good{};
-  Snapshot();
   ++weights_version_;
   return dl::Status::Ok();
 }

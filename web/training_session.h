@@ -1,17 +1,19 @@
-// training_session.h — a training run in the app: the data, the model being trained, its Trainer
-// and schedule, the curves, the validation and test evaluations, and the time-budgeted stepping that
-// lets the browser train inside its frame loop. No ImGui, GL or Emscripten here: the training panel
-// (training_panel.h) draws it, the automation API (platform_web.cpp) drives it, and it could run in
-// a test or a worker as it is.
+// training_session.h — a training run in the app: the data, the model being trained, the
+// dl::TrainRun that trains it (engine/train_run.h: data order, batches, seeded streams, the
+// learning-rate schedule, snapshots, rollback), the curves, the validation and test evaluations in
+// chunks, and the time-budgeted stepping that lets the browser train inside its frame loop. No
+// ImGui, GL or Emscripten here: the training panel (training_panel.h) draws it, the automation API
+// (platform_web.cpp) drives it, and the unit tests run it as it is.
 //
-// Time budget: advance(ms) runs work until `ms` have passed, then returns so the frame can draw.
-// A batch is split into chunks sized from the measured time per image (Trainer::accumulate), so a
-// frame never waits for a whole batch of a big network; the optimizer steps when the batch is
-// complete. Validation and test evaluation run in chunks between batches in the same budget.
+// Time budget: Advance(ms) runs work until `ms` have passed, then returns so the frame can draw.
+// TrainRun::advance splits a batch into chunks sized from the measured time per image, so a frame
+// never waits for a whole batch of a big network; validation and test evaluation run in chunks
+// (dl::ChunkedEvaluation) between batches in the same budget. StepOnce trains one whole batch, as
+// the CLI's steps do: the same options and seed give the CLI's weights.
 //
-// Reproducibility: the epoch's order is shuffled from (seed, epoch), augmentation and dropout from
-// (seed, epoch, step), as in the CLI's epoch loop, so a run paused, saved and resumed sees the same
-// batches as one that never stopped.
+// Saved runs: SaveBytes writes the model, the optimizer and the run's state (TrainRun::save_bytes)
+// with the options, position and curves as JSON ("digitlab_run", run_format 2). Runs saved before
+// the page and the CLI shared one schedule (no run_format) are refused with a sentence.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -26,7 +28,7 @@
 #include "parallel.h"
 #include "resources.h"
 #include "status.h"
-#include "train.h"
+#include "train_run.h"
 
 namespace app {
 
@@ -34,7 +36,7 @@ struct TrainOptions {
   std::string spec = "R1";  // preset name or architecture spec
   dl::OptimizerConfig::Kind optimizer = dl::OptimizerConfig::Adam;
   float lr = 3e-3f;
-  bool cosine = true;       // cosine decay to 0 over the run after a short linear warm-up; else constant
+  bool cosine = true;       // cosine decay to 0 after a linear warm-up over 3% of the run; else constant
   int batch = 32;
   float epochs = 1.0f;      // may be fractional: 1.5 = one and a half passes over the subset
   bool augment = false;
@@ -54,6 +56,11 @@ struct ValPoint {
   int step = 0;
   float accuracy = 0;   // on the validation images
 };
+
+// The engine's run configuration for these options: the page's "cosine" is the engine's cosine
+// schedule (optimizer.h) with a warm-up of 3% of the run's epochs (kWarmupShare).
+constexpr float kWarmupShare = 0.03f;
+dl::RunConfig RunConfigOf(const TrainOptions& o);
 
 class TrainingSession {
  public:
@@ -84,7 +91,7 @@ class TrainingSession {
 
   // Evaluates the current model on the first `count` test images (0 = all), in chunks in Advance.
   void RequestEvaluation(int count = 0);
-  bool Evaluating() const { return eval_pending_; }
+  bool Evaluating() const { return test_eval_.active(); }
 
   // --- state for the panels and the API ---
   Status status() const { return status_; }
@@ -138,18 +145,16 @@ class TrainingSession {
 
  private:
   TrainingSession(dl::Dataset pool, dl::Dataset val, dl::Dataset test);  // Reset keeps the data
-  void BuildRun();                 // from options_, with the data present
-  void BeginEpochOrder(int epoch); // shuffles order_ for the epoch
-  void GatherBatch();              // batch images (augmented) and labels for step_
+  dl::Status BuildRun();           // begins run_ from options_ (and a restored run's state), with data
+  bool EnsureRun();                // BuildRun unless done; on an error the message says why
   void ApplyThreads();             // gives the model threads_ threads (between batches only)
-  bool TrainChunk(double deadline_ms);  // one chunk; false when the run stopped (finished/diverged)
-  void EndStep(float lr);
-  void Diverge(int step, float loss, float lr);
-  void Snapshot();
+  void TrainChunk(double deadline_ms);  // trains until a batch is done or the deadline passed
+  void EndStep(const dl::RunProgress& p);
+  void Diverge();
+  void SyncPosition();             // step_ and the sizes from run_
   void ValidateChunk(double deadline_ms);
   void EvalChunk(double deadline_ms);
   int Chunk(double ms_left, double ms_per_image, int max) const;
-  float LrAt(int step) const;
 
   TrainOptions options_;
   Status status_ = Status::Empty;
@@ -157,57 +162,33 @@ class TrainingSession {
   bool diverged_ = false;
 
   dl::Dataset pool_, val_set_, test_;  // pool: training images without the validation ones
-  dl::Dataset train_view_;             // the subset being trained on (a copy of the first n of pool_)
   int train_count_ = 0;
 
   std::unique_ptr<dl::Model> model_;
   uint64_t budget_ = dl::kDefaultBudgetBytes;
   int threads_ = MaxThreads();
-  std::unique_ptr<dl::Trainer> trainer_;
-  dl::LrSchedule schedule_;
-  int steps_per_epoch_ = 0, total_steps_ = 0, step_ = 0;
-  int order_epoch_ = -1;
-  std::vector<int> order_;             // (train_count) index per position in the epoch
-  std::vector<float> batch_images_;    // (batch, 784)
-  std::vector<float> aug_images_;      // (batch, 784)
-  std::vector<uint8_t> batch_labels_;  // (batch)
-  int batch_n_ = 0, batch_pos_ = 0;    // images in the current batch, how many are done
-  float batch_loss_ = 0;               // weighted mean loss of the chunks so far
-  int batch_correct_ = 0;
+  dl::TrainRun run_;                   // begun by BuildRun (needs the data)
+  std::vector<uint8_t> restored_;      // a restored run's bytes until run_ takes its state over
+  int steps_per_epoch_ = 0, total_steps_ = 0, step_ = 0;  // run_'s, or the restored run's
   float lr_now_ = 0;
 
   // Statistics.
   double images_seen_ = 0, elapsed_ = 0, ips_ = 0;
-  double ms_per_train_image_ = 5.0, ms_per_eval_image_ = 1.0;  // measured as we go
+  double ms_per_eval_image_ = 1.0;     // measured as we go
   double interval_loss_ = 0;
   long interval_correct_ = 0, interval_images_ = 0;
-  int curve_every_ = 1, validate_every_ = 1, snapshot_every_ = 50;
+  int curve_every_ = 1, validate_every_ = 1;
   std::vector<CurvePoint> curve_;
   std::vector<ValPoint> val_;
 
-  // Validation in chunks.
-  bool val_pending_ = false;
-  int val_pos_ = 0, val_correct_ = 0;
-
-  // Test evaluation in chunks.
-  bool eval_pending_ = false;
-  int eval_count_ = 0, eval_pos_ = 0;
-  std::vector<float> eval_logits_;  // (eval_count, 10)
+  dl::ChunkedEvaluation val_eval_;   // validation at the current step, when active
+  dl::ChunkedEvaluation test_eval_;  // the requested test evaluation, when active
   dl::Evaluation eval_;
   bool has_eval_ = false;
   int eval_step_ = 0;
 
-  // The last good state, restored when a step diverges.
-  struct Good {
-    int step = -1;
-    std::vector<float> params, buffers, m, v;
-    int64_t opt_steps = 0;
-    size_t curve = 0, val = 0;
-    double images = 0;
-  } good_;
-
   int weights_version_ = 0;
-  bool ready_ = false;           // BuildRun done for this run (false after RestoreBytes)
+  bool ready_ = false;           // run_ begun for this run (false after RestoreBytes)
   double last_advance_ = -1;     // now_ms() of the last Advance while running
   double ips_window_t_ = -1, ips_window_images_ = 0;
 };

@@ -41,19 +41,20 @@ function safetensors(metadata, tensors) {
   return new Uint8Array(Buffer.concat(parts));
 }
 
-// A saved run of softmax regression (spec f10, Adam) as the page stores it, with `run` merged into
-// its digitlab_run JSON.
+// A saved run of softmax regression (spec f10, Adam) as the page stores it (run_format 2: the run's
+// state in run_* metadata next to the optimizer's), with `run` merged into its digitlab_run JSON.
 function savedRun(run) {
   const w = new Float32Array(7840).map((_, i) => Math.sin(i) * 0.01);
   const zeros = (n) => new Float32Array(n);
   const t = (shape, data) => ({ shape, data });
   const digitlabRun = {
-    spec: 'f10', optimizer: 'adam', lr: 0.003, cosine: true, batch: 32, epochs: 1, augment: false, subset: 0,
+    run_format: 2, spec: 'f10', optimizer: 'adam', lr: 0.003, cosine: true, batch: 32, epochs: 1, augment: false, subset: 0,
     seed: 1, step: 5, total_steps: 1844, steps_per_epoch: 1844, train_images: 59000, images_seen: 160, elapsed: 1.5,
     finished: false, curve: [[0.001, 5, 2.1, 0.3]], validation: [], ...run,
   };
   return safetensors(
     { format: 'digitlab', spec: 'f10', optimizer: 'adam', optimizer_steps: '5', epochs: '0.00',
+      run_step: String(digitlabRun.step), run_steps_per_epoch: '1844',
       name: 'trained in the browser (f10)', trained_with: 'DigitLab web app', digitlab_run: JSON.stringify(digitlabRun) },
     {
       'fc1.weight': t([10, 784], w), 'fc1.bias': t([10], zeros(10)),
@@ -197,7 +198,9 @@ test('limits: a saved run whose restore fails in any way is removed and the page
     `the 110 GB run: ${t.status}, ${t.message}`);
 
   // Values no run can have (finding 9: "lr":1e39, "batch":1e300) are refused, not converted.
-  for (const run of [{ lr: 1e39 }, { batch: 1e300 }, { step: -7 }, { step: 1e12 }, { epochs: 1e39 }, { total_steps: 'x' }]) {
+  // A run saved before the page and the CLI shared one schedule (no run_format) cannot continue.
+  for (const run of [{ run_format: undefined }, { lr: 1e39 }, { batch: 1e300 }, { step: -7 }, { step: 1e12 }, { epochs: 1e39 },
+    { total_steps: 'x' }]) {
     await storeRunInPage(page, savedRun(run), false);
     await reload(page);
     t = (await state(page)).train;

@@ -345,6 +345,18 @@ else
   expect "Ctrl-C exits 130 with a checkpoint" 130 "interrupted .*checkpoint written to .*int.safetensors"
   run info "$tmp/int.safetensors"
   expect "the interrupted checkpoint loads" 0 "state +interrupted"
+  # Mid-epoch, the checkpoint holds the run's position: resumed to the end of that epoch, it gives
+  # the tensors of a run that was never stopped (the schedule is constant, so --epochs 1 is that run).
+  if grep -q "interrupted at epoch 1 step" "$tmp/int.err"; then
+    run train --resume "$tmp/int.safetensors" --epochs 1
+    expect "a mid-epoch checkpoint resumes" 0 "resuming from .* after 0 epochs and [0-9]+ steps"
+    run train R1 --subset 20000 --validation 100 --epochs 1 --out "$tmp/int_ref.safetensors"
+    if [ "$(tensors "$tmp/int.safetensors")" = "$(tensors "$tmp/int_ref.safetensors")" ]; then
+      pass "Ctrl-C mid-epoch + resume = an uninterrupted epoch, bit for bit"
+    else
+      fail "Ctrl-C mid-epoch + resume = an uninterrupted epoch, bit for bit"
+    fi
+  fi
 fi
 
 echo "$passed passed, $failed failed"

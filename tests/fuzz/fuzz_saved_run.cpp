@@ -1,8 +1,9 @@
 // fuzz_saved_run.cpp — libFuzzer target for a saved run of the page (IndexedDB, a downloaded
 // file): the input is the run's JSON (__metadata__["digitlab_run"]). The harness builds the model
 // the JSON's "spec" names (when it fits the page's training budget) with the optimizer it names,
-// saves it with that JSON as TrainingSession does, and restores it with RestoreBytes; a restored
-// run then trains one batch on a tiny synthetic data set and is saved and restored again.
+// saves it with that JSON (and its step as "run_step") as TrainingSession does, and restores it with
+// RestoreBytes; a restored run then trains one batch on a tiny synthetic data set and is saved and
+// restored again.
 //
 // Any JSON must be refused with a message or restore a run whose values are in range; never a
 // crash (get<int> on 1e300, a float from 1e39), a hang, or an allocation beyond the budget.
@@ -52,6 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!dl::Model::build(spec, 1, &model, dl::kPageBudgetBytes).ok()) std::abort();  // planned above
   dl::Optimizer opt(cfg, model.params().size(), model.param_tensors());
   std::map<std::string, std::string> extra = {{"digitlab_run", text}, {"name", "fuzz"}};
+  // The run's state beside the JSON, as TrainRun::save_bytes writes it: the JSON's step.
+  if (run.is_object()) {
+    auto st = run.find("step");
+    if (st != run.end() && st->is_number_integer()) extra["run_step"] = std::to_string(st->get<int64_t>());
+  }
   const std::vector<uint8_t> bytes = dl::save_model_bytes(model, extra, &opt);
 
   app::TrainingSession session;

@@ -8,7 +8,7 @@
 // The CSV and the chart are rewritten after each preset, so an interrupted sweep keeps the presets
 // it finished.
 //
-// The epochs run through EpochLoop (training_loop.h), as in `digitlab train`. No validation split:
+// Each preset is a dl::TrainRun stepped by run_epoch (training_loop.h), as in `digitlab train`. No validation split:
 // nothing is decided from the test accuracy, it is only measured.
 #include <sys/stat.h>
 
@@ -29,7 +29,7 @@
 #include "engine/optimizer.h"
 #include "engine/resources.h"
 #include "engine/spec.h"
-#include "engine/train.h"
+#include "engine/train_run.h"
 #include "plot.h"
 #include "progress.h"
 #include "training_loop.h"
@@ -275,14 +275,16 @@ int cmd_sweep(int argc, char** argv, int first) {
     s = dl::Model::build(preset->spec, seed, &model);
     if (!s) return runtime_error(kCommand, std::string("the preset '") + preset->name + "' does not build: " + s.message());
     model.set_threads(threads);
-    dl::Trainer trainer(&model, opt_cfg, seed);
-    const dl::LrSchedule schedule(sched_cfg, lr, epochs);
-    LoopSettings settings;
-    settings.epochs = epochs;
-    settings.batch = batch;
-    settings.seed = seed;
-    settings.augment = augment;
-    EpochLoop loop(&trainer, &train, &schedule, settings);
+    dl::RunConfig run_cfg;
+    run_cfg.optimizer = opt_cfg;
+    run_cfg.schedule = sched_cfg;
+    run_cfg.batch = batch;
+    run_cfg.epochs = epochs;
+    run_cfg.augment = augment;
+    run_cfg.seed = seed;
+    dl::TrainRun run;
+    s = run.begin(&model, &train, run_cfg);
+    if (!s) return runtime_error(kCommand, std::string("cannot train ") + preset->name + ": " + s.message());
     progress.set_prefix(std::string(preset->name) + " ");
 
     Row row;
@@ -291,7 +293,7 @@ int cmd_sweep(int argc, char** argv, int first) {
     row.params = model.num_params();
     row.flops = 2 * model.macs_per_image();
     for (int epoch = 0; epoch < epochs; ++epoch) {
-      const EpochResult r = loop.run(epoch, 0, &progress);
+      const EpochResult r = run_epoch(&run, epochs, &progress);
       row.train_seconds += r.seconds;
       row.images += r.seen;
       if (r.end != EpochResult::Done) {
@@ -307,14 +309,14 @@ int cmd_sweep(int argc, char** argv, int first) {
         }
         return runtime_error(kCommand, std::string(preset->name) + " diverged at epoch " + std::to_string(epoch + 1) +
                                            " step " + std::to_string(r.diverged_step + 1) + " (" +
-                                           divergence_cause(r.diverged_loss) + "): lower the learning rate, e.g. --lr " +
+                                           r.divergence.cause() + "): lower the learning rate, e.g. --lr " +
                                            format_float(lr / 10, "%g") + "; " + kept);
       }
       const dl::Evaluation ev = dl::evaluate(model, test);
       row.accuracy.push_back(100.0 * ev.accuracy());
       std::printf("%s epoch %d/%d: loss %.4f, train %s, test %s, lr %.3g, %.1f s, %.0f img/s\n", preset->name, epoch + 1,
                   epochs, r.mean_loss(), percent_text(r.accuracy()).c_str(), percent_text(ev.accuracy()).c_str(),
-                  schedule.lr(static_cast<float>(epoch) + 0.999f), r.seconds, r.images_per_second());
+                  run.schedule().lr(run.steps_done() - 1), r.seconds, r.images_per_second());
       std::fflush(stdout);
     }
     if (!out_dir.empty()) {

@@ -1,12 +1,13 @@
 // cmd_train.cpp — `digitlab train`: trains one network, epoch by epoch, with checkpoints.
 //
-// Each epoch runs through EpochLoop (training_loop.h: shuffle, batches, augmentation, learning
-// rate, Trainer::step). At each epoch end: validation accuracy, the plateau schedule fed with it, a
-// summary line and a checkpoint (weights + optimizer state + training facts) at --out. At the end:
-// the accuracy on the 10,000-image test set, printed and stored in the file.
+// The run is a dl::TrainRun (engine/train_run.h: shuffle, batches, augmentation, learning rate,
+// snapshots), each epoch stepped by run_epoch (training_loop.h). At each epoch end: validation
+// accuracy, the plateau schedule fed with it, a summary line and a checkpoint (weights + optimizer
+// state + the run's state + training facts) at --out. At the end: the accuracy on the 10,000-image
+// test set, printed and stored in the file.
 //
 // Reproducibility: the same seed and the same --threads give bit-identical tensors, and a run
-// resumed from a checkpoint sees the same batches as an uninterrupted one (training_loop.h). The
+// resumed from a checkpoint sees the same batches as an uninterrupted one (train_run.h). The
 // file's __metadata__ also holds the date and timings, so two files of identical runs differ in
 // those strings only, never in their tensors.
 //
@@ -29,7 +30,7 @@
 #include "engine/optimizer.h"
 #include "engine/resources.h"
 #include "engine/spec.h"
-#include "engine/train.h"
+#include "engine/train_run.h"
 #include "progress.h"
 #include "resume.h"
 #include "training_loop.h"
@@ -50,7 +51,7 @@ const std::vector<OptionDef>& options() {
       {"momentum", "X", "0.9", "momentum (sgd only)"},
       {"weight-decay", "X", "0", "decoupled weight decay on weights (not biases, not BatchNorm)"},
       {"schedule", "S", "constant", "learning-rate schedule: constant, step:E:G (x G every E epochs), cosine, plateau:F:P (x F after P epochs without better validation accuracy)"},
-      {"warmup", "E", "0", "linear learning-rate warm-up over the first E epochs"},
+      {"warmup", "E", "0", "linear learning-rate warm-up over the first E epochs (may be fractional, e.g. 0.03)"},
       {"augment", nullptr, "on", "random rotation (+-10 deg), zoom (+-10%) and shift (+-10%) of training images"},
       {"no-augment", nullptr, "", "train on the images as they are"},
       {"seed", "N", "1", "seed of the initial weights, the shuffles, augmentation and dropout"},
@@ -147,16 +148,16 @@ int cmd_train(int argc, char** argv, int first) {
   const double previous_seconds = resume.training_seconds;
 
   // ---- options ----
-  int epochs = 10, batch = 64, warmup = 0, validation = 5000, subset_n = -1, threads = 1;
+  int epochs = 10, batch = 64, validation = 5000, subset_n = -1, threads = 1;
   uint64_t seed = 1;
   dl::OptimizerConfig opt_cfg;
-  float lr = 1e-3f, momentum = opt_cfg.momentum, weight_decay = 0.0f;
+  float lr = 1e-3f, momentum = opt_cfg.momentum, weight_decay = 0.0f, warmup = 0.0f;
   args.get_int("epochs", 1, 100000, &epochs);
   args.get_int("batch", 1, 65536, &batch);
   args.get_float("lr", 1e-12, 100.0, &lr);
   args.get_float("momentum", 0.0, 0.999999, &momentum);
   args.get_float("weight-decay", 0.0, 1.0, &weight_decay);
-  args.get_int("warmup", 0, 100000, &warmup);
+  args.get_float("warmup", 0.0, 100000.0, &warmup);
   args.get_u64("seed", &seed);
   args.get_int("validation", 0, 1000000, &validation);
   args.get_int("subset", 1, 100000000, &subset_n);
@@ -205,29 +206,34 @@ int cmd_train(int argc, char** argv, int first) {
   dl::split_dataset(all, validation, /*shuffle_seed=*/0, &train, &val);
   all = dl::Dataset();  // free the copy
 
-  // ---- training state ----
+  // ---- the run ----
   model.set_threads(threads);
-  dl::Trainer trainer(&model, opt_cfg, seed);
-  if (resuming) {
-    s = dl::load_optimizer_state(resume_file, model, &trainer.optimizer());
-    if (!s) return runtime_error(kCommand, "cannot resume from '" + resume_path + "': " + s.message());
-    resume_file = dl::SafeTensorsFile();
-  }
-  dl::LrSchedule schedule(sched_cfg, lr, epochs);
-  LoopSettings loop_settings;
-  loop_settings.epochs = epochs;
-  loop_settings.batch = batch;
-  loop_settings.seed = seed;
-  loop_settings.augment = augment;
-  EpochLoop loop(&trainer, &train, &schedule, loop_settings);
-
-  const int n = loop.images();
-  const int steps_per_epoch = loop.steps_per_epoch();
+  dl::RunConfig run_cfg;
+  run_cfg.optimizer = opt_cfg;
+  run_cfg.schedule = sched_cfg;
+  run_cfg.batch = batch;
+  run_cfg.epochs = epochs;
+  run_cfg.augment = augment;
+  run_cfg.seed = seed;
+  dl::TrainRun run;
+  s = run.begin(&model, &train, run_cfg);
+  if (!s) return usage_error(kCommand, "cannot train: " + s.message());
+  const int n = run.images();
+  const int steps_per_epoch = run.steps_per_epoch();
   if (resuming) {
     s = check_resume_step(resume, steps_per_epoch, "the checkpoint");
+    // Checkpoints written before the run kept its own state ("run_step") give their position in
+    // epochs and steps, which is the same step.
+    if (s && !resume_file.metadata.count("run_step"))
+      resume_file.metadata["run_step"] =
+          std::to_string(static_cast<int64_t>(start_epoch) * steps_per_epoch + start_step);
+    if (s) s = run.restore(resume_file);
     if (!s) return runtime_error(kCommand, "cannot resume from '" + resume_path + "': " + s.message());
+    resume_file = dl::SafeTensorsFile();
+    start_epoch = run.epoch();
+    start_step = run.step_in_epoch();
+    if (run.finished()) start_epoch = epochs;
   }
-  if (start_step == steps_per_epoch) { ++start_epoch; start_step = 0; }
   if (start_epoch >= epochs)
     return usage_error(kCommand, "'" + resume_path + "' has already trained " + std::to_string(start_epoch) +
                                      " epochs; ask for more with --epochs N (N > " + std::to_string(start_epoch) + ")");
@@ -239,7 +245,7 @@ int cmd_train(int argc, char** argv, int first) {
                              : "no validation split (the test set is monitored, not used for decisions)",
               dl::optimizer_name(opt_cfg.kind), lr,
               opt_cfg.kind == dl::OptimizerConfig::SGD ? format_float(momentum, " momentum %g").c_str() : "",
-              schedule_text.c_str(), warmup > 0 ? (" after " + std::to_string(warmup) + " warm-up epochs").c_str() : "",
+              schedule_text.c_str(), warmup > 0 ? format_float(warmup, " after %g warm-up epochs").c_str() : "",
               batch, augment ? "on" : "off", static_cast<unsigned long long>(seed), threads, threads == 1 ? "" : "s");
   if (resuming)
     std::printf("resuming from %s after %d epochs%s\n", resume_path.c_str(), start_epoch,
@@ -262,7 +268,7 @@ int cmd_train(int argc, char** argv, int first) {
     if (opt_cfg.kind == dl::OptimizerConfig::SGD) md["momentum"] = float_text(momentum);
     md["weight_decay"] = float_text(weight_decay);
     md["schedule"] = schedule_text;
-    md["warmup"] = std::to_string(warmup);
+    md["warmup"] = float_text(warmup);
     md["augment"] = augment ? "yes" : "no";
     md["batch"] = std::to_string(batch);
     md["train_images"] = std::to_string(n);
@@ -280,7 +286,8 @@ int cmd_train(int argc, char** argv, int first) {
       md.erase("epoch_steps");
       return dl::save_model_file(out_path, model, md, nullptr);
     }
-    return dl::save_model_file(out_path, model, md, &trainer.optimizer());
+    for (const auto& kv : run.state_metadata()) md[kv.first] = kv.second;
+    return dl::save_model_file(out_path, model, md, &run.optimizer());
   };
 
   remove_stale_temporaries(out_path);
@@ -288,8 +295,7 @@ int cmd_train(int argc, char** argv, int first) {
   Progress progress(stderr);
 
   for (int epoch = start_epoch; epoch < epochs; ++epoch) {
-    const int first_step = epoch == start_epoch ? start_step : 0;
-    const EpochResult r = loop.run(epoch, first_step, &progress);
+    const EpochResult r = run_epoch(&run, epochs, &progress);
     train_seconds += r.seconds;
     images_trained += r.seen;
     if (r.end == EpochResult::Diverged) {
@@ -297,9 +303,9 @@ int cmd_train(int argc, char** argv, int first) {
                               ? "; the last good checkpoint (" + std::to_string(last_saved_epoch) + " epochs) is " + out_path
                               : "; no checkpoint was written";
       return runtime_error(kCommand, "training diverged at epoch " + std::to_string(epoch + 1) + " step " +
-                                         std::to_string(r.diverged_step + 1) + " (" + divergence_cause(r.diverged_loss) +
+                                         std::to_string(r.diverged_step + 1) + " (" + r.divergence.cause() +
                                          "): lower the learning rate, e.g. --lr " +
-                                         format_float(r.diverged_lr / 10, "%g") + where);
+                                         format_float(r.divergence.lr / 10, "%g") + where);
     }
     if (r.end == EpochResult::Interrupted) {
       const bool epoch_done = r.next_step == steps_per_epoch;
@@ -314,7 +320,7 @@ int cmd_train(int argc, char** argv, int first) {
     const double loss_sum = r.loss_sum, epoch_seconds = r.seconds;
 
     // ---- epoch end: validation, schedule, summary, checkpoint ----
-    const float lr_now = schedule.lr(static_cast<float>(epoch) + 0.999f);
+    const float lr_now = run.schedule().lr(run.steps_done() - 1);  // the epoch's last step's
     const double train_acc = seen ? static_cast<double>(correct) / seen : 0;
     std::string monitor;
     float decision_acc = static_cast<float>(train_acc);
@@ -330,7 +336,7 @@ int cmd_train(int argc, char** argv, int first) {
       monitor = "test " + percent_text(ev.accuracy()) + " (" + std::to_string(ev.correct) + "/" +
                 std::to_string(ev.count) + ", monitor only, not used for decisions)";
     }
-    const bool dropped = sched_cfg.kind == dl::ScheduleConfig::Plateau && schedule.on_epoch_end(decision_acc);
+    const bool dropped = sched_cfg.kind == dl::ScheduleConfig::Plateau && run.on_epoch_end(decision_acc);
     std::printf("epoch %d/%d: loss %.4f, train %s, %s, lr %.3g, %.1f s, %.0f img/s%s\n", epoch + 1, epochs,
                 seen ? loss_sum / seen : 0.0, percent_text(train_acc).c_str(), monitor.c_str(), lr_now, epoch_seconds,
                 epoch_seconds > 0 ? seen / epoch_seconds : 0.0,
