@@ -69,6 +69,7 @@ struct Harness {
     EXPECT_LT(rx.max_rel_error, tol) << layer->name() << ": input gradient, worst at " << rx.worst;
     if (!params.empty()) {
       auto rp = gradcheck(params.data(), params.size(), dp_analytic.data(), f, eps, 300);
+      EXPECT_GT(rp.checked, 0) << layer->name() << ": no parameter was checked";
       EXPECT_LT(rp.max_rel_error, tol) << layer->name() << ": parameter gradient, worst at " << rp.worst;
     }
   }

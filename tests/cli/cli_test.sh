@@ -48,7 +48,10 @@ tensors() {
 # ---- usage errors (exit 2) -------------------------------------------------------------------
 run;                                    expect "no command shows usage" 2 "usage: digitlab <command>"
 run frobnicate;                         expect "unknown command" 2 "unknown command 'frobnicate'"
-run help;                               expect "help lists the commands" 0 "train .*eval|predict"
+run help;                               expect "help lists the commands" 0 "^  train +train a network"
+for c in eval predict info sweep activations; do
+  grep -Eq "^  $c +[a-z]" <<<"$out" && pass "help lists '$c'" || fail "help lists '$c'" "no line for it: $(echo "$out" | head -n 12)"
+done
 run train --help;                       expect "train --help lists options with defaults" 0 "--epochs N +.*\(default 10\)"
 run eval --help;                        expect "eval --help" 0 "--mistakes"
 run train --lr abc;                     expect "non-numeric --lr" 2 "--lr expects a number, got 'abc'"
