@@ -15,6 +15,8 @@
 #include <limits>
 #include <vector>
 
+#include "simd.h"
+
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 #endif
@@ -94,12 +96,63 @@ DL_INLINE_LOOPS void col2im(const ConvGeometry& g, const float* col, float* img)
   }
 }
 
+namespace {
+
+// conv_epilogue with its three choices made at compile time (the loop stays free of branches).
+template <bool kBias, bool kAffine, bool kRelu>
+void epilogue_t(float b, float s, float t, const float* src, float* y, float* z, float* r, int n) {
+  using namespace simd;
+  int i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    vf v = load(src + i);
+    if (kBias) v = v + b;
+    store(y + i, v);
+    if (kAffine) { v = v * s + t; store(z + i, v); }
+    if (kRelu) store(r + i, relu(v));
+  }
+  for (; i < n; ++i) {
+    float v = src[i];
+    if (kBias) v = v + b;
+    y[i] = v;
+    if (kAffine) { v = v * s + t; z[i] = v; }
+    if (kRelu) r[i] = v > 0.0f ? v : 0.0f;
+  }
+}
+
+}  // namespace
+
+void conv_epilogue(const ConvEpilogue& ep, int f, const float* src, float* y, size_t at, int n) {
+  // Each output with the same operations as the separate layers (a bias add, BatchNorm's
+  // x * scale + shift, ReLU's max), so fusing does not change a bit (FMA contraction aside).
+  const float b = ep.bias ? ep.bias[f] : 0.0f;
+  const float s = ep.scale ? ep.scale[f] : 1.0f, t = ep.scale ? ep.shift[f] : 0.0f;
+  float* z = ep.scale ? ep.affine + at : nullptr;
+  float* r = ep.relu ? ep.relu + at : nullptr;
+  const int which = (ep.bias ? 4 : 0) | (z ? 2 : 0) | (r ? 1 : 0);
+  switch (which) {
+    case 0: if (src != y) epilogue_t<false, false, false>(b, s, t, src, y, z, r, n); break;
+    case 1: epilogue_t<false, false, true>(b, s, t, src, y, z, r, n); break;
+    case 2: epilogue_t<false, true, false>(b, s, t, src, y, z, r, n); break;
+    case 3: epilogue_t<false, true, true>(b, s, t, src, y, z, r, n); break;
+    case 4: epilogue_t<true, false, false>(b, s, t, src, y, z, r, n); break;
+    case 5: epilogue_t<true, false, true>(b, s, t, src, y, z, r, n); break;
+    case 6: epilogue_t<true, true, false>(b, s, t, src, y, z, r, n); break;
+    default: epilogue_t<true, true, true>(b, s, t, src, y, z, r, n); break;
+  }
+}
+
 void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y, int32_t* argmax) {
   if (k != 2 || stride != 2) {
     maxpool_forward_reference(x, C, H, W, k, stride, OH, OW, y, argmax);
     return;
   }
-  // 2x2, stride 2: the four candidates in the reference's order (strict >, so the first wins ties).
+  // 2x2, stride 2: the four candidates in the reference's order (strict >, so the first wins ties),
+  // kLanes outputs at a time: the even and odd columns of both rows are split into vectors and the
+  // same four compare-and-selects run per lane.
+  using namespace simd;
+  vi lane2{};
+  for (int l = 0; l < kLanes; ++l) lane2[l] = 2 * l;
+  const float ninf = -std::numeric_limits<float>::infinity();
   for (int c = 0; c < C; ++c) {
     const int base = c * H * W;
     for (int oy = 0; oy < OH; ++oy) {
@@ -108,7 +161,23 @@ void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int
       float* yo = y + (c * OH + oy) * OW;
       int32_t* ao = argmax + (c * OH + oy) * OW;
       const int i0 = base + (2 * oy) * W;
-      for (int ox = 0; ox < OW; ++ox) {
+      int ox = 0;
+      for (; ox + kLanes <= OW; ox += kLanes) {
+        const int x0 = 2 * ox;
+        vf a, b, cc, d;
+        even_odd(load(r0 + x0), load(r0 + x0 + kLanes), a, b);
+        even_odd(load(r1 + x0), load(r1 + x0 + kLanes), cc, d);
+        const vi ia = lane2 + (i0 + x0);
+        vf best = splat(ninf);
+        vi bi = ia;
+        vi m = greater(a, best); best = select(m, a, best); bi = select(m, ia, bi);
+        m = greater(b, best); best = select(m, b, best); bi = select(m, ia + 1, bi);
+        m = greater(cc, best); best = select(m, cc, best); bi = select(m, ia + W, bi);
+        m = greater(d, best); best = select(m, d, best); bi = select(m, ia + (W + 1), bi);
+        store(yo + ox, best);
+        *reinterpret_cast<vi_mem*>(ao + ox) = bi;
+      }
+      for (; ox < OW; ++ox) {
         const int x0 = 2 * ox;
         float best = -std::numeric_limits<float>::infinity();
         int bi = i0 + x0;

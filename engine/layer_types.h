@@ -5,12 +5,18 @@
 #include <vector>
 
 #include "layers.h"
+#include "winograd.h"
 
 namespace dl {
 
-// 2-D convolution, any kernel size, stride and zero padding, as im2col + GEMM per sample.
+// 2-D convolution, any kernel size, stride and zero padding. Kernels (layer_conv.cpp): a direct
+// one for a single input channel, Winograd for 3x3 and 5x5 stride 1 where its cost model says so,
+// im2col + GEMM per sample otherwise.
 class Conv2D final : public Layer {
  public:
+  // Which kernel runs the forward pass and the input gradient. Auto chooses per geometry and
+  // batch; the others force one where it applies (else im2col) — for benchmarks and tests.
+  enum class Algo { Auto, Im2col, Direct, F2x3, F4x3, F2x5 };
   Conv2D(std::string name, Shape in, int filters, int kernel, int stride, int pad, bool bias);
   static Shape output_shape(Shape in, int filters, int kernel, int stride, int pad);
   int filters() const { return out_.c; }
@@ -24,9 +30,14 @@ class Conv2D final : public Layer {
   void plan(int B, int threads) override;
   int64_t macs() const override;
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  int forward_fused(const float* inp, float* out, Layer* const* next, float* const* next_out, int n_next, int B,
+                    const ForwardContext& ctx) override;
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+  void set_algorithm(Algo a) { algo_ = a; planned_B_ = 0; }  // takes effect at the next plan()
+  const char* forward_kernel() const;                          // "im2col", "direct", "F(4x4,3x3)", ...
 
  private:
+  void run_forward(const float* inp, float* out, int B, const ForwardContext& ctx, const ConvEpilogue& ep);
   void im2col(const float* img, float* col) const;    // img (C, H, W) -> col (C*k*k, OH*OW)
   void col2im(const float* col, float* img) const;    // adds col back into img (C, H, W), zeroed first
   int k_, stride_, pad_;
@@ -38,6 +49,12 @@ class Conv2D final : public Layer {
   int threads_ = 1;
   std::vector<float> cols_;     // (threads, in.c*k*k, OH*OW): im2col per worker
   std::vector<float> dgrad_;    // (threads, filters*(in.c*k*k + 1)): per-worker dw|db partials
+  Algo algo_ = Algo::Auto;
+  int planned_B_ = 0;
+  bool direct_ = false;         // conv_direct for the forward pass and the weight gradient
+  WinogradConv wino_fwd_;       // the forward pass, when planned
+  WinogradConv wino_bwd_;       // the input gradient, when planned
+  std::vector<float> bn_scale_, bn_shift_;  // (filters): a fused BatchNorm's inference affine
 };
 
 // Max pooling with a KxK window and stride S (no padding; partial windows at the border dropped).
@@ -121,6 +138,10 @@ class BatchNorm final : public Layer {
   void plan(int B, int threads) override;
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+  // The evaluation-mode forward as y = x * scale + shift per channel (scale, shift: (C)), with the
+  // state an evaluation forward leaves for backward: what a layer that computes this one's
+  // output on its own way out (Conv2D::forward_fused) calls instead of forward().
+  void inference_affine(float* scale, float* shift);
 
  private:
   float* gamma_ = nullptr;  float* beta_ = nullptr;    // (C)

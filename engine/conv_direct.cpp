@@ -1,0 +1,200 @@
+// conv_direct.cpp — direct convolutions for one input channel, and the plain references
+// (conv_direct.h).
+//
+// Both fast kernels first copy the image into a zero-padded plane (per thread, grown on first use)
+// wide enough that every vector load is inside it, so the inner loops have no bounds to test.
+//   forward:     per output row, blocks of 2 vectors of outputs for 4 filters (8 accumulators); each
+//                tap loads 2 input vectors and multiplies them by 4 broadcast weights
+//   weight grad: per pair of filters and kernel row, k accumulators per filter run over the whole
+//                image; each step loads one vector of dy per filter and k shifted input vectors
+// Sums run in a fixed order (taps in order; pixels in order within each lane, then the lanes), so
+// results repeat bit for bit; they differ from the references by rounding only.
+#include "conv_direct.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "simd.h"
+
+namespace dl {
+
+namespace {
+
+using simd::kLanes;
+using simd::vf;
+
+constexpr int kFB = 4;  // filters per block (forward)
+constexpr int kXB = 2;  // output vectors per block (forward)
+
+int round_up(int x, int to) { return (x + to - 1) / to * to; }
+
+struct Buffers {
+  std::vector<float> plane;  // (OH + k - 1, wq): the zero-padded input
+  std::vector<float> rows;   // forward: (kFB, owq) output rows; weight grad: (2, OH, owq) dy rows
+};
+Buffers& buffers() {
+  thread_local Buffers b;
+  return b;
+}
+
+// The padded plane's row length: every load x0 + kx + lane with x0 < owq stays inside.
+int plane_width(const ConvGeometry& g) { return round_up(g.OW, kXB * kLanes) + g.k; }
+
+// Copies image x (H, W) into plane (OH + k - 1 rows of wq), zeros around it.
+void fill_plane(const ConvGeometry& g, const float* x, float* plane, int wq) {
+  const int hp = g.OH + g.k - 1;
+  std::fill(plane, plane + static_cast<size_t>(hp) * wq, 0.0f);
+  // (stride 1: hp = H + 2 pad and wq > W + pad, so every input row fits)
+  for (int iy = 0; iy < g.H; ++iy) simd::copy(plane + static_cast<size_t>(iy + g.pad) * wq + g.pad, x + static_cast<size_t>(iy) * g.W, g.W);
+}
+
+}  // namespace
+
+bool conv_direct_supports(const ConvGeometry& g) { return g.C == 1 && g.stride == 1; }
+
+void conv_direct_forward(const ConvGeometry& g, int F, const float* w, const float* x, int images, float* y,
+                         const ConvEpilogue& ep) {
+  const int k = g.k, kk = k * k, OW = g.OW, OH = g.OH;
+  const int wq = plane_width(g), owq = round_up(OW, kXB * kLanes);
+  Buffers& b = buffers();
+  const size_t need = static_cast<size_t>(OH + k - 1) * wq;
+  if (b.plane.size() < need) b.plane.resize(need);
+  if (b.rows.size() < static_cast<size_t>(kFB) * owq) b.rows.resize(static_cast<size_t>(kFB) * owq);
+  float* plane = b.plane.data();
+  float* rows = b.rows.data();
+  const size_t in_size = static_cast<size_t>(g.H) * g.W, out_plane = static_cast<size_t>(OH) * OW;
+  for (int n = 0; n < images; ++n) {
+    fill_plane(g, x + n * in_size, plane, wq);
+    for (int f0 = 0; f0 < F; f0 += kFB) {
+      const int fb = std::min(kFB, F - f0);
+      const float* wf[kFB];  // a missing filter of the last block repeats the block's last one
+      for (int f = 0; f < kFB; ++f) wf[f] = w + static_cast<size_t>(f0 + std::min(f, fb - 1)) * kk;
+      for (int oy = 0; oy < OH; ++oy) {
+        for (int x0 = 0; x0 < owq; x0 += kXB * kLanes) {
+          vf acc[kFB][kXB] = {};
+          for (int ky = 0; ky < k; ++ky) {
+            const float* in = plane + static_cast<size_t>(oy + ky) * wq + x0;
+            for (int kx = 0; kx < k; ++kx) {
+              const vf i0 = simd::load(in + kx), i1 = simd::load(in + kx + kLanes);
+              DL_UNROLL
+              for (int f = 0; f < kFB; ++f) {
+                const float wt = wf[f][ky * k + kx];
+                acc[f][0] += i0 * wt;
+                acc[f][1] += i1 * wt;
+              }
+            }
+          }
+          DL_UNROLL
+          for (int f = 0; f < kFB; ++f) {
+            simd::store(rows + static_cast<size_t>(f) * owq + x0, acc[f][0]);
+            simd::store(rows + static_cast<size_t>(f) * owq + x0 + kLanes, acc[f][1]);
+          }
+        }
+        for (int f = 0; f < fb; ++f) {
+          float* dst = y + (static_cast<size_t>(n) * F + f0 + f) * out_plane + static_cast<size_t>(oy) * OW;
+          simd::copy(dst, rows + static_cast<size_t>(f) * owq, OW);
+        }
+      }
+      for (int f = 0; f < fb; ++f) {  // the epilogue over each whole output plane, in place
+        const size_t at = (static_cast<size_t>(n) * F + f0 + f) * out_plane;
+        conv_epilogue(ep, f0 + f, y + at, y + at, at, static_cast<int>(out_plane));
+      }
+    }
+  }
+}
+
+namespace {
+
+// The weight gradient for a k x k kernel known at compile time (its 2k accumulators stay in
+// registers).
+template <int K>
+void weight_grad_t(const ConvGeometry& g, int F, const float* x, const float* dy, float* dw) {
+  const int OW = g.OW, OH = g.OH;
+  const int wq = plane_width(g), owq = round_up(OW, kLanes);
+  Buffers& b = buffers();
+  const size_t need = static_cast<size_t>(OH + K - 1) * wq;
+  if (b.plane.size() < need) b.plane.resize(need);
+  if (b.rows.size() < static_cast<size_t>(2) * OH * owq) b.rows.resize(static_cast<size_t>(2) * OH * owq);
+  float* plane = b.plane.data();
+  float* dq = b.rows.data();
+  fill_plane(g, x, plane, wq);
+  const size_t out_plane = static_cast<size_t>(OH) * OW;
+  for (int f0 = 0; f0 < F; f0 += 2) {
+    const int fb = std::min(2, F - f0);
+    // dy rows of the pair, zero-padded to whole vectors (a lone last filter pairs with zeros).
+    std::fill(dq, dq + static_cast<size_t>(2) * OH * owq, 0.0f);
+    for (int f = 0; f < fb; ++f)
+      for (int oy = 0; oy < OH; ++oy)
+        simd::copy(dq + (static_cast<size_t>(f) * OH + oy) * owq, dy + (f0 + f) * out_plane + static_cast<size_t>(oy) * OW, OW);
+    for (int ky = 0; ky < K; ++ky) {
+      vf a0[K] = {}, a1[K] = {};
+      for (int oy = 0; oy < OH; ++oy) {
+        const float* in = plane + static_cast<size_t>(oy + ky) * wq;
+        const float* d0 = dq + static_cast<size_t>(oy) * owq;
+        const float* d1 = d0 + static_cast<size_t>(OH) * owq;
+        for (int x0 = 0; x0 < owq; x0 += kLanes) {
+          const vf v0 = simd::load(d0 + x0), v1 = simd::load(d1 + x0);
+          DL_UNROLL
+          for (int kx = 0; kx < K; ++kx) {
+            const vf i = simd::load(in + x0 + kx);
+            a0[kx] += v0 * i;
+            a1[kx] += v1 * i;
+          }
+        }
+      }
+      for (int kx = 0; kx < K; ++kx) {
+        float s0 = 0.0f, s1 = 0.0f;
+        for (int l = 0; l < kLanes; ++l) { s0 += a0[kx][l]; s1 += a1[kx][l]; }
+        dw[static_cast<size_t>(f0) * K * K + ky * K + kx] += s0;
+        if (fb > 1) dw[static_cast<size_t>(f0 + 1) * K * K + ky * K + kx] += s1;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, float* dw) {
+  switch (g.k) {
+    case 3: weight_grad_t<3>(g, F, x, dy, dw); break;
+    case 5: weight_grad_t<5>(g, F, x, dy, dw); break;
+    default: conv_weight_grad_reference(g, F, x, dy, dw); break;
+  }
+}
+
+// ---- references: the obvious loops -------------------------------------------------------------
+
+void conv_reference(const ConvGeometry& g, int F, const float* w, const float* bias, const float* x, float* y) {
+  for (int f = 0; f < F; ++f)
+    for (int oy = 0; oy < g.OH; ++oy)
+      for (int ox = 0; ox < g.OW; ++ox) {
+        float s = bias ? bias[f] : 0.0f;
+        for (int c = 0; c < g.C; ++c)
+          for (int ky = 0; ky < g.k; ++ky)
+            for (int kx = 0; kx < g.k; ++kx) {
+              const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+              if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) continue;
+              s += w[((static_cast<size_t>(f) * g.C + c) * g.k + ky) * g.k + kx] *
+                   x[(static_cast<size_t>(c) * g.H + iy) * g.W + ix];
+            }
+        y[(static_cast<size_t>(f) * g.OH + oy) * g.OW + ox] = s;
+      }
+}
+
+void conv_weight_grad_reference(const ConvGeometry& g, int F, const float* x, const float* dy, float* dw) {
+  for (int f = 0; f < F; ++f)
+    for (int c = 0; c < g.C; ++c)
+      for (int ky = 0; ky < g.k; ++ky)
+        for (int kx = 0; kx < g.k; ++kx) {
+          float s = 0.0f;
+          for (int oy = 0; oy < g.OH; ++oy)
+            for (int ox = 0; ox < g.OW; ++ox) {
+              const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+              if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) continue;
+              s += dy[(static_cast<size_t>(f) * g.OH + oy) * g.OW + ox] * x[(static_cast<size_t>(c) * g.H + iy) * g.W + ix];
+            }
+          dw[((static_cast<size_t>(f) * g.C + c) * g.k + ky) * g.k + kx] += s;
+        }
+}
+
+}  // namespace dl
