@@ -1,14 +1,15 @@
-// conv_direct.cpp — direct convolutions for one input channel, and the plain references
-// (conv_direct.h).
+// conv_direct.cpp — direct convolution kernels (conv_direct.h) and the plain references.
 //
-// Both fast kernels first copy the image into a zero-padded plane (per thread, grown on first use)
-// wide enough that every vector load is inside it, so the inner loops have no bounds to test.
-//   forward:     per output row, blocks of 2 vectors of outputs for 4 filters (8 accumulators); each
-//                tap loads 2 input vectors and multiplies them by 4 broadcast weights
-//   weight grad: per pair of filters and kernel row, k accumulators per filter run over the whole
-//                image; each step loads one vector of dy per filter and k shifted input vectors
-// Sums run in a fixed order (taps in order; pixels in order within each lane, then the lanes), so
-// results repeat bit for bit; they differ from the references by rounding only.
+// Both fast kernels first copy the image into zero-padded planes (per thread, grown on first use)
+// wide enough that every vector load is inside them, so the inner loops have no bounds to test.
+//   forward (one channel): per output row, blocks of 2 vectors of outputs for 4 filters (8
+//                accumulators); each tap loads 2 input vectors and multiplies them by 4 broadcast
+//                weights
+//   weight grad: per pair of filters, input channel and kernel row, k accumulators per filter run
+//                over the image; each step loads one vector of dy per filter and k shifted input
+//                vectors (2k multiply-adds for k + 2 loads, no im2col matrix, no packing)
+// Sums run in a fixed order (taps in order; pixels in order within each lane, images in order,
+// then the lanes), so results repeat bit for bit; they differ from the references by rounding only.
 #include "conv_direct.h"
 
 #include <algorithm>
@@ -29,8 +30,9 @@ constexpr int kXB = 2;  // output vectors per block (forward)
 int round_up(int x, int to) { return (x + to - 1) / to * to; }
 
 struct Buffers {
-  std::vector<float> plane;  // (OH + k - 1, wq): the zero-padded input
+  std::vector<float> plane;  // (C, OH + k - 1, wq): the zero-padded input planes
   std::vector<float> rows;   // forward: (kFB, owq) output rows; weight grad: (2, OH, owq) dy rows
+  std::vector<float> lanes;  // weight grad: (F, C, k, k, kLanes) running sums per lane
 };
 Buffers& buffers() {
   thread_local Buffers b;
@@ -105,60 +107,86 @@ void conv_direct_forward(const ConvGeometry& g, int F, const float* w, const flo
 
 namespace {
 
-// The weight gradient for a k x k kernel known at compile time (its 2k accumulators stay in
-// registers).
+// The weight gradient of a k x k kernel known at compile time (its 2k accumulators stay in
+// registers). Per image: every input channel into a padded plane; per pair of filters their dy rows
+// zero-padded to whole vectors; per (channel, kernel row) the 2k accumulators run over the image,
+// then are added lane by lane into lanes (F, C, k, k, kLanes). The lanes are summed once, at the end.
 template <int K>
-void weight_grad_t(const ConvGeometry& g, int F, const float* x, const float* dy, float* dw) {
-  const int OW = g.OW, OH = g.OH;
-  const int wq = plane_width(g), owq = round_up(OW, kLanes);
-  Buffers& b = buffers();
-  const size_t need = static_cast<size_t>(OH + K - 1) * wq;
-  if (b.plane.size() < need) b.plane.resize(need);
-  if (b.rows.size() < static_cast<size_t>(2) * OH * owq) b.rows.resize(static_cast<size_t>(2) * OH * owq);
-  float* plane = b.plane.data();
-  float* dq = b.rows.data();
-  fill_plane(g, x, plane, wq);
+void weight_grad_t(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw) {
+  const int C = g.C, OW = g.OW, OH = g.OH;
+  const int wq = plane_width(g), owq = round_up(OW, kLanes), hp = OH + K - 1;
+  const size_t plane_size = static_cast<size_t>(hp) * wq, in_size = static_cast<size_t>(C) * g.H * g.W;
   const size_t out_plane = static_cast<size_t>(OH) * OW;
-  for (int f0 = 0; f0 < F; f0 += 2) {
-    const int fb = std::min(2, F - f0);
-    // dy rows of the pair, zero-padded to whole vectors (a lone last filter pairs with zeros).
-    std::fill(dq, dq + static_cast<size_t>(2) * OH * owq, 0.0f);
-    for (int f = 0; f < fb; ++f)
-      for (int oy = 0; oy < OH; ++oy)
-        simd::copy(dq + (static_cast<size_t>(f) * OH + oy) * owq, dy + (f0 + f) * out_plane + static_cast<size_t>(oy) * OW, OW);
-    for (int ky = 0; ky < K; ++ky) {
-      vf a0[K] = {}, a1[K] = {};
-      for (int oy = 0; oy < OH; ++oy) {
-        const float* in = plane + static_cast<size_t>(oy + ky) * wq;
-        const float* d0 = dq + static_cast<size_t>(oy) * owq;
-        const float* d1 = d0 + static_cast<size_t>(OH) * owq;
-        for (int x0 = 0; x0 < owq; x0 += kLanes) {
-          const vf v0 = simd::load(d0 + x0), v1 = simd::load(d1 + x0);
+  Buffers& b = buffers();
+  if (b.plane.size() < C * plane_size) b.plane.resize(C * plane_size);
+  if (b.rows.size() < static_cast<size_t>(2) * OH * owq) b.rows.resize(static_cast<size_t>(2) * OH * owq);
+  const size_t lanes_size = static_cast<size_t>(F) * C * K * K * kLanes;
+  if (b.lanes.size() < lanes_size) b.lanes.resize(lanes_size);
+  float* planes = b.plane.data();
+  float* dq = b.rows.data();
+  float* lanes = b.lanes.data();
+  std::fill(lanes, lanes + lanes_size, 0.0f);
+  for (int n = 0; n < images; ++n) {
+    const ConvGeometry g1{1, g.H, g.W, g.k, g.stride, g.pad, g.OH, g.OW};
+    for (int c = 0; c < C; ++c)
+      fill_plane(g1, x + n * in_size + static_cast<size_t>(c) * g.H * g.W, planes + c * plane_size, wq);
+    const float* dyn = dy + static_cast<size_t>(n) * F * out_plane;
+    for (int f0 = 0; f0 < F; f0 += 2) {
+      const int fb = std::min(2, F - f0);
+      // dy rows of the pair, zero-padded to whole vectors (a lone last filter pairs with zeros).
+      std::fill(dq, dq + static_cast<size_t>(2) * OH * owq, 0.0f);
+      for (int f = 0; f < fb; ++f)
+        for (int oy = 0; oy < OH; ++oy)
+          simd::copy(dq + (static_cast<size_t>(f) * OH + oy) * owq, dyn + (f0 + f) * out_plane + static_cast<size_t>(oy) * OW, OW);
+      for (int c = 0; c < C; ++c) {
+        const float* plane = planes + c * plane_size;
+        for (int ky = 0; ky < K; ++ky) {
+          vf a0[K] = {}, a1[K] = {};
+          for (int oy = 0; oy < OH; ++oy) {
+            const float* in = plane + static_cast<size_t>(oy + ky) * wq;
+            const float* d0 = dq + static_cast<size_t>(oy) * owq;
+            const float* d1 = d0 + static_cast<size_t>(OH) * owq;
+            for (int x0 = 0; x0 < owq; x0 += kLanes) {
+              const vf v0 = simd::load(d0 + x0), v1 = simd::load(d1 + x0);
+              DL_UNROLL
+              for (int kx = 0; kx < K; ++kx) {
+                const vf i = simd::load(in + x0 + kx);
+                a0[kx] += v0 * i;
+                a1[kx] += v1 * i;
+              }
+            }
+          }
+          float* l0 = lanes + ((static_cast<size_t>(f0) * C + c) * K + ky) * K * kLanes;
+          float* l1 = l0 + static_cast<size_t>(C) * K * K * kLanes;  // filter f0 + 1 (zeros if fb == 1)
           DL_UNROLL
           for (int kx = 0; kx < K; ++kx) {
-            const vf i = simd::load(in + x0 + kx);
-            a0[kx] += v0 * i;
-            a1[kx] += v1 * i;
+            simd::store(l0 + kx * kLanes, simd::load(l0 + kx * kLanes) + a0[kx]);
+            if (fb > 1) simd::store(l1 + kx * kLanes, simd::load(l1 + kx * kLanes) + a1[kx]);
           }
         }
       }
-      for (int kx = 0; kx < K; ++kx) {
-        float s0 = 0.0f, s1 = 0.0f;
-        for (int l = 0; l < kLanes; ++l) { s0 += a0[kx][l]; s1 += a1[kx][l]; }
-        dw[static_cast<size_t>(f0) * K * K + ky * K + kx] += s0;
-        if (fb > 1) dw[static_cast<size_t>(f0 + 1) * K * K + ky * K + kx] += s1;
-      }
     }
+  }
+  for (size_t i = 0, n = static_cast<size_t>(F) * C * K * K; i < n; ++i) {
+    const float* l = lanes + i * kLanes;
+    float s = 0.0f;
+    for (int j = 0; j < kLanes; ++j) s += l[j];
+    dw[i] += s;
   }
 }
 
 }  // namespace
 
-void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, float* dw) {
+bool conv_direct_weight_grad_supports(const ConvGeometry& g) { return g.stride == 1 && (g.k == 3 || g.k == 5); }
+
+void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw) {
   switch (g.k) {
-    case 3: weight_grad_t<3>(g, F, x, dy, dw); break;
-    case 5: weight_grad_t<5>(g, F, x, dy, dw); break;
-    default: conv_weight_grad_reference(g, F, x, dy, dw); break;
+    case 3: weight_grad_t<3>(g, F, x, dy, images, dw); break;
+    case 5: weight_grad_t<5>(g, F, x, dy, images, dw); break;
+    default: {
+      const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(F) * g.OH * g.OW;
+      for (int n = 0; n < images; ++n) conv_weight_grad_reference(g, F, x + n * in, dy + n * out, dw);
+    }
   }
 }
 

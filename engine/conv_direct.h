@@ -1,6 +1,7 @@
-// conv_direct.h — direct convolution kernels for a layer with one input channel (a network's first
-// layer: 1 x 28 x 28 in, 3x3 or 5x5 filters, stride 1), and the plain convolution that every fast
-// convolution kernel (these, winograd.h, im2col + GEMM) is tested against.
+// conv_direct.h — direct convolution kernels: the forward pass of a layer with one input channel (a
+// network's first layer: 1 x 28 x 28 in, 3x3 or 5x5 filters, stride 1), the weight gradient of any
+// stride-1 3x3 or 5x5 layer; and the plain convolution that every fast convolution kernel (these,
+// winograd.h, im2col + GEMM) is tested against.
 //
 // Why: with one input channel, im2col + GEMM is a product with K = k*k = 9 or 25, where the im2col
 // matrix and its packing cost as much as the multiplications. Here the zero-padded input plane is
@@ -8,8 +9,10 @@
 //
 //   conv_direct_forward      y (images, F, OH, OW) = conv(x (images, 1, H, W), w (F, 1, k, k)),
 //                            with the epilogue (bias, BatchNorm, ReLU) on the way out
-//   conv_direct_weight_grad  dw (F, k*k) += sum over output pixels of dy times the input under each
-//                            tap, for one image (the bias gradient is add_row_sums)
+//   conv_direct_weight_grad  dw (F, C*k*k) += sum over images and output pixels of dy times the input
+//                            under each tap, any C, k = 3 or 5, stride 1 (no im2col matrix: the GEMM's
+//                            operand would be the padded planes shifted by each tap); the bias
+//                            gradient is add_row_sums
 #pragma once
 #include "conv_kernels.h"
 
@@ -19,7 +22,9 @@ bool conv_direct_supports(const ConvGeometry& g);  // one input channel, stride 
 
 void conv_direct_forward(const ConvGeometry& g, int F, const float* w, const float* x, int images, float* y,
                          const ConvEpilogue& ep);
-void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, float* dw);
+bool conv_direct_weight_grad_supports(const ConvGeometry& g);  // stride 1, k = 3 or 5
+// x (images, C, H, W), dy (images, F, OH, OW).
+void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw);
 
 // The plain loops, one image, any geometry: y (F, OH, OW) = bias + sum over (c, ky, kx) of
 // w (F, C, k, k) times the input under the tap (0 in the padding), summed in that order.

@@ -57,6 +57,7 @@ void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int l
   else c.noalias() = a.transpose() * b;
 }
 
+#if !defined(__AVX512F__)  // with AVX-512: gemm_avx512.cpp
 size_t gemm_prepared_a_size(int M, int K) { return static_cast<size_t>(M) * (K > 0 ? K : 0); }
 void gemm_prepare_a(int M, int K, const float* A, int lda, float* prepared) {
   for (int i = 0; i < M; ++i)
@@ -66,6 +67,7 @@ void gemm_nn_prepared(int M, int N, int K, const float* prepared, const float* B
                       bool accumulate) {
   gemm_nn(M, N, K, prepared, K, B, ldb, C, ldc, accumulate);
 }
+#endif  // !__AVX512F__
 
 #endif  // __wasm_simd128__
 

@@ -7,7 +7,8 @@
 //                forward   col (K, N) = im2col(x);  y (F, N) = W (F, K) * col + b
 //                backward  dW (F, K) += dy (F, N) * col^T;  db += rowsum(dy)
 //                          dcol (K, N) = W^T * dy;  dx = col2im(dcol)
-// The weight gradient is always im2col + gemm_nt (or the direct kernel). The bias, a following
+// The weight gradient: the direct kernel for stride-1 3x3 and 5x5 layers with few input channels
+// (no im2col matrix), else im2col + gemm_nt. The bias, a following
 // BatchNorm at inference and a following ReLU are applied as the output is written
 // (forward_fused, ConvEpilogue). Each worker owns a slice of the column buffer and its own dW|db
 // partials; the partials are added into the model's gradient block in worker order, so a thread
@@ -73,6 +74,10 @@ void Conv2D::plan(int B, int threads) {
     return stride_ == 1 && winograd_kernel(v) == k_ && pad_ <= k_ - 1 ? v : Winograd::None;
   };
   direct_ = conv_direct_supports(g) && (algo_ == Algo::Auto || algo_ == Algo::Direct);
+  // The direct weight gradient wins where the GEMM's other side is short (C*k*k <= 200: a first
+  // layer, R1's conv2); from R2's conv2 (800) and the shipped conv2 (288) on, im2col + GEMM is faster
+  // natively and in WebAssembly (measured per model, digitlab_bench).
+  direct_dw_ = conv_direct_weight_grad_supports(g) && algo_ != Algo::Im2col && in_.c * k_ * k_ <= 200;
   Winograd fwd = Winograd::None, bwd = Winograd::None;
   if (algo_ == Algo::Auto) {
     if (!direct_) fwd = choose_winograd(in_.c, in_.h, in_.w, out_.c, k_, stride_, pad_, per_thread);
@@ -180,12 +185,13 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
     float* db = !has_bias_ ? nullptr : threaded ? dw + static_cast<size_t>(F) * K : db_;
     if (threaded) std::fill(dw, dw + gsize, 0.0f);
     int begin = B * task / T, end = B * (task + 1) / T;
+    if (direct_dw_ && begin < end)
+      conv_direct_weight_grad(g, F, inp + static_cast<size_t>(begin) * in_.size(),
+                              dout + static_cast<size_t>(begin) * out_.size(), end - begin, dw);
     for (int n = begin; n < end; ++n) {
       const float* x = inp + static_cast<size_t>(n) * in_.size();
       const float* dy = dout + static_cast<size_t>(n) * out_.size();
-      if (direct_) {
-        conv_direct_weight_grad(g, F, x, dy, dw);
-      } else {
+      if (!direct_dw_) {
         im2col(x, col);
         gemm_nt(F, K, N, dy, N, col, N, dw, K, true);
       }

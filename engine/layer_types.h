@@ -51,7 +51,8 @@ class Conv2D final : public Layer {
   std::vector<float> dgrad_;    // (threads, filters*(in.c*k*k + 1)): per-worker dw|db partials
   Algo algo_ = Algo::Auto;
   int planned_B_ = 0;
-  bool direct_ = false;         // conv_direct for the forward pass and the weight gradient
+  bool direct_ = false;         // conv_direct_forward for the forward pass
+  bool direct_dw_ = false;      // conv_direct_weight_grad for the weight gradient
   WinogradConv wino_fwd_;       // the forward pass, when planned
   WinogradConv wino_bwd_;       // the input gradient, when planned
   std::vector<float> bn_scale_, bn_shift_;  // (filters): a fused BatchNorm's inference affine

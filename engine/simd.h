@@ -3,7 +3,7 @@
 // (-msimd128), AVX natively under -march=native, SSE otherwise. Arithmetic is the plain operators
 // (+ - *, a scalar operand is broadcast); loads and stores are unaligned.
 //
-// kLanes is the vector width in floats: 8 where AVX is on, else 4 (SSE2, SIMD128). A kernel written
+// kLanes is the vector width in floats: 16 with AVX-512, 8 with AVX, else 4 (SSE2, SIMD128). A kernel written
 // for vf works for either width; its results do not depend on the width unless it sums across lanes.
 #pragma once
 #include <cstddef>
@@ -20,7 +20,9 @@
 
 namespace dl::simd {
 
-#if defined(__AVX__)
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX__)
 constexpr int kLanes = 8;
 #else
 constexpr int kLanes = 4;
@@ -64,7 +66,16 @@ inline vf where_positive(vf m, vf d) {
 // Lane shuffles. even_odd: a = (x0 x1 x2 ...), b = the next kLanes values -> even (x0 x2 x4 ...),
 // odd (x1 x3 x5 ...). zip, its inverse: lo = (a0 b0 a1 b1 ...), hi = the rest.
 // (__builtin_shufflevector: clang, and GCC from 12 on, the compiler of Debian 12.)
-#if defined(__AVX__)
+#if defined(__AVX512F__)
+inline void even_odd(vf a, vf b, vf& even, vf& odd) {
+  even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+inline void zip(vf a, vf b, vf& lo, vf& hi) {
+  lo = __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  hi = __builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+#elif defined(__AVX__)
 inline void even_odd(vf a, vf b, vf& even, vf& odd) {
   even = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
   odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);

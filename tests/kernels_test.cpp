@@ -136,6 +136,22 @@ ConvGeometry with_output(ConvGeometry g) {
 
 }  // namespace
 
+// The prepared-A product (the Winograd layers' U times V): whichever kernel the build has (the
+// packed SIMD128 kernel, the AVX-512 one, Eigen), against the three loops.
+TEST(GemmPrepared, MatchesReference) {
+  const GemmCase cases[] = {{1, 1, 1}, {3, 5, 2}, {8, 32, 16}, {9, 33, 17}, {32, 144, 32}, {64, 40, 64}, {17, 70, 300}, {5, 8, 257}};
+  for (const GemmCase& s : cases) {
+    for (bool acc : {false, true}) {
+      check_gemm(false, false, s, 3, acc, [](bool, bool, int M, int N, int K, const float* A, int lda, const float* B,
+                                             int ldb, float* C, int ldc, bool accumulate) {
+        std::vector<float> prepared(gemm_prepared_a_size(M, K) + 1, -1.0f);
+        gemm_prepare_a(M, K, A, lda, prepared.data());
+        gemm_nn_prepared(M, N, K, prepared.data(), B, ldb, C, ldc, accumulate);
+      });
+    }
+  }
+}
+
 TEST(ConvKernels, Im2colMatchesReference) {
   for (ConvGeometry g : kGeometries) {
     g = with_output(g);

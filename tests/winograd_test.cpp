@@ -183,7 +183,7 @@ TEST(Winograd, WeightCacheNoticesAChangedWeight) {
   }
 }
 
-TEST(ConvDirect, ForwardAndWeightGradientMatchReference) {
+TEST(ConvDirect, ForwardMatchesReference) {
   for (int k : {3, 5}) {
     for (int pad = 0; pad <= 2; ++pad) {
       for (int F : {1, 3, 5, 8}) {
@@ -205,13 +205,28 @@ TEST(ConvDirect, ForwardAndWeightGradientMatchReference) {
           ASSERT_NEAR(got[i], yy, 1e-6f * (mag[i] + 1.0f)) << "k " << k << " pad " << pad << " F " << F << " at " << i;
           ASSERT_EQ(rl[i], yy > 0 ? got[i] : 0.0f);
         }
-        // Weight gradient of one image, accumulated onto what dw held.
-        const std::vector<float> dy = random_vec(static_cast<size_t>(F) * plane, 44);
-        std::vector<float> dw_want = random_vec(static_cast<size_t>(F) * k * k, 45), dw_got = dw_want;
-        conv_weight_grad_reference(g, F, x.data(), dy.data(), dw_want.data());
-        conv_direct_weight_grad(g, F, x.data(), dy.data(), dw_got.data());
-        for (size_t i = 0; i < dw_want.size(); ++i)
-          ASSERT_NEAR(dw_got[i], dw_want[i], 1e-5f * (1.0f + g.OH * g.OW)) << "k " << k << " pad " << pad << " F " << F;
+      }
+    }
+  }
+}
+
+// The weight gradient of any channel count, over a few images, accumulated onto what dw held.
+TEST(ConvDirect, WeightGradientMatchesReference) {
+  for (int k : {3, 5}) {
+    for (int pad = 0; pad <= 2; ++pad) {
+      for (int C : {1, 3}) {
+        for (int F : {1, 2, 5}) {
+          const int H = 9 + pad, W = 13 - pad, images = 3;
+          const ConvGeometry g = geometry(C, H, W, k, pad);
+          const size_t in = static_cast<size_t>(C) * H * W, out = static_cast<size_t>(F) * g.OH * g.OW;
+          const std::vector<float> x = random_vec(images * in, 46 + k), dy = random_vec(images * out, 44 + F);
+          std::vector<float> dw_want = random_vec(static_cast<size_t>(F) * C * k * k, 45), dw_got = dw_want;
+          for (int n = 0; n < images; ++n) conv_weight_grad_reference(g, F, x.data() + n * in, dy.data() + n * out, dw_want.data());
+          conv_direct_weight_grad(g, F, x.data(), dy.data(), images, dw_got.data());
+          for (size_t i = 0; i < dw_want.size(); ++i)
+            ASSERT_NEAR(dw_got[i], dw_want[i], 1e-5f * (1.0f + images * g.OH * g.OW))
+                << "k " << k << " pad " << pad << " C " << C << " F " << F << " at " << i;
+        }
       }
     }
   }
