@@ -147,11 +147,13 @@ void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int
     return;
   }
   // 2x2, stride 2: the four candidates in the reference's order (strict >, so the first wins ties),
-  // kLanes outputs at a time: the even and odd columns of both rows are split into vectors and the
+  // four outputs at a time: the even and odd columns of both rows are split into vectors and the
   // same four compare-and-selects run per lane.
-  using namespace simd;
-  vi lane2{};
-  for (int l = 0; l < kLanes; ++l) lane2[l] = 2 * l;
+  // Four lanes on every target: pooled rows are short (14 and 7 in R1 / R2).
+  using V = simd::Vec<4>;
+  using I = simd::VecI<4>;
+  constexpr int L = 4;
+  const I lane2 = {0, 2, 4, 6};
   const float ninf = -std::numeric_limits<float>::infinity();
   for (int c = 0; c < C; ++c) {
     const int base = c * H * W;
@@ -162,20 +164,20 @@ void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int
       int32_t* ao = argmax + (c * OH + oy) * OW;
       const int i0 = base + (2 * oy) * W;
       int ox = 0;
-      for (; ox + kLanes <= OW; ox += kLanes) {
+      for (; ox + L <= OW; ox += L) {
         const int x0 = 2 * ox;
-        vf a, b, cc, d;
-        even_odd(load(r0 + x0), load(r0 + x0 + kLanes), a, b);
-        even_odd(load(r1 + x0), load(r1 + x0 + kLanes), cc, d);
-        const vi ia = lane2 + (i0 + x0);
-        vf best = splat(ninf);
-        vi bi = ia;
-        vi m = greater(a, best); best = select(m, a, best); bi = select(m, ia, bi);
-        m = greater(b, best); best = select(m, b, best); bi = select(m, ia + 1, bi);
-        m = greater(cc, best); best = select(m, cc, best); bi = select(m, ia + W, bi);
-        m = greater(d, best); best = select(m, d, best); bi = select(m, ia + (W + 1), bi);
-        store(yo + ox, best);
-        *reinterpret_cast<vi_mem*>(ao + ox) = bi;
+        V a, b, cc, d;
+        simd::even_odd(simd::load<V>(r0 + x0), simd::load<V>(r0 + x0 + L), a, b);
+        simd::even_odd(simd::load<V>(r1 + x0), simd::load<V>(r1 + x0 + L), cc, d);
+        const I ia = lane2 + (i0 + x0);
+        V best = simd::splat<V>(ninf);
+        I bi = ia;
+        I m = simd::greater(a, best); best = simd::select(m, a, best); bi = simd::select(m, ia, bi);
+        m = simd::greater(b, best); best = simd::select(m, b, best); bi = simd::select(m, ia + 1, bi);
+        m = simd::greater(cc, best); best = simd::select(m, cc, best); bi = simd::select(m, ia + W, bi);
+        m = simd::greater(d, best); best = simd::select(m, d, best); bi = simd::select(m, ia + (W + 1), bi);
+        simd::store(yo + ox, best);
+        simd::store_i(ao + ox, bi);
       }
       for (; ox < OW; ++ox) {
         const int x0 = 2 * ox;

@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "conv_direct.h"
+#include "conv_im2row.h"
 #include "conv_kernels.h"
 #include "gemm.h"
 #include "layer_types.h"
@@ -73,14 +74,17 @@ void Conv2D::plan(int B, int threads) {
     const Winograd v = a == Algo::F2x3 ? Winograd::F2x3 : a == Algo::F4x3 ? Winograd::F4x3 : Winograd::F2x5;
     return stride_ == 1 && winograd_kernel(v) == k_ && pad_ <= k_ - 1 ? v : Winograd::None;
   };
-  direct_ = conv_direct_supports(g) && (algo_ == Algo::Auto || algo_ == Algo::Direct);
-  // The direct weight gradient wins where the GEMM's other side is short (C*k*k <= 200: a first
-  // layer, R1's conv2); from R2's conv2 (800) and the shipped conv2 (288) on, im2col + GEMM is faster
-  // natively and in WebAssembly (measured per model, digitlab_bench).
-  direct_dw_ = conv_direct_weight_grad_supports(g) && algo_ != Algo::Im2col && in_.c * k_ * k_ <= 200;
+  // The direct kernels win where both sides of the GEMM they replace are short: few filters (F <= 16)
+  // and, for the weight gradient, C*k*k <= 200 (R1's two layers). With 32 filters and more (R2, the
+  // shipped model) im2col + GEMM is as fast or faster, natively and in WebAssembly (measured layer by
+  // layer, one Conv2D with each kernel forced).
+  const bool few_filters = out_.c <= 16;
+  direct_ = conv_direct_supports(g) && (algo_ == Algo::Direct || (algo_ == Algo::Auto && few_filters));
+  direct_dw_ = conv_direct_weight_grad_supports(g) && algo_ != Algo::Im2col && in_.c * k_ * k_ <= 200 &&
+               (algo_ == Algo::Direct || few_filters);
   Winograd fwd = Winograd::None, bwd = Winograd::None;
   if (algo_ == Algo::Auto) {
-    if (!direct_) fwd = choose_winograd(in_.c, in_.h, in_.w, out_.c, k_, stride_, pad_, per_thread);
+    if (!direct_ && in_.c > 1) fwd = choose_winograd(in_.c, in_.h, in_.w, out_.c, k_, stride_, pad_, per_thread);
     bwd = choose_winograd(out_.c, out_.h, out_.w, in_.c, k_, stride_, k_ - 1 - pad_, per_thread);
   } else if (algo_ != Algo::Im2col && algo_ != Algo::Direct) {
     fwd = forced(algo_);
@@ -185,13 +189,16 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
     float* db = !has_bias_ ? nullptr : threaded ? dw + static_cast<size_t>(F) * K : db_;
     if (threaded) std::fill(dw, dw + gsize, 0.0f);
     int begin = B * task / T, end = B * (task + 1) / T;
-    if (direct_dw_ && begin < end)
-      conv_direct_weight_grad(g, F, inp + static_cast<size_t>(begin) * in_.size(),
-                              dout + static_cast<size_t>(begin) * out_.size(), end - begin, dw);
+    if (begin < end && algo_ != Algo::Im2col) {
+      const float* x = inp + static_cast<size_t>(begin) * in_.size();
+      const float* dy = dout + static_cast<size_t>(begin) * out_.size();
+      if (direct_dw_) conv_direct_weight_grad(g, F, x, dy, end - begin, dw);
+      else conv_weight_grad_im2row(g, F, x, dy, end - begin, dw);
+    }
     for (int n = begin; n < end; ++n) {
       const float* x = inp + static_cast<size_t>(n) * in_.size();
       const float* dy = dout + static_cast<size_t>(n) * out_.size();
-      if (!direct_dw_) {
+      if (algo_ == Algo::Im2col) {  // the original path, kept for comparisons (digitlab_bench --conv im2col)
         im2col(x, col);
         gemm_nt(F, K, N, dy, N, col, N, dw, K, true);
       }

@@ -28,7 +28,6 @@ namespace dl {
 namespace {
 
 using simd::kLanes;
-using simd::vf;
 
 // The transform matrices (Lavin & Gray 2016; the points 0, 1, -1 (, 2, -2) and infinity). Checked
 // by tests/winograd_test.cpp against the direct convolution.
@@ -136,48 +135,51 @@ template <> struct Tr<2, 5> {
 
 int round_up(int x, int to) { return (x + to - 1) / to * to; }
 
-// phase[p][u] = x[M*u + p] for u < len (a multiple of kLanes), M = 2 or 4; for M = 4 through the
-// even/odd halves in `split`.
-template <int M> void split_phases(const float* x, float* split, float* phase, int len);
-template <> void split_phases<2>(const float* x, float*, float* phase, int len) {
-  for (int u = 0; u < len; u += kLanes) {
-    vf e, o;
-    simd::even_odd(simd::load(x + 2 * u), simd::load(x + 2 * u + kLanes), e, o);
-    simd::store(phase + u, e);
-    simd::store(phase + len + u, o);
-  }
-}
-template <> void split_phases<4>(const float* x, float* split, float* phase, int len) {
-  split_phases<2>(x, nullptr, split, 2 * len);  // split[0 .. 2len) even, [2len .. 4len) odd
-  for (int half = 0; half < 2; ++half) {        // even -> phases 0, 2; odd -> phases 1, 3
-    const float* h = split + static_cast<size_t>(half) * 2 * len;
-    for (int u = 0; u < len; u += kLanes) {
-      vf e, o;
-      simd::even_odd(simd::load(h + 2 * u), simd::load(h + 2 * u + kLanes), e, o);
-      simd::store(phase + static_cast<size_t>(half) * len + u, e);
-      simd::store(phase + static_cast<size_t>(half + 2) * len + u, o);
+// phase[p][u] = x[M*u + p] for u < len (a multiple of V's lanes), M = 2 or 4; for M = 4 through
+// the even/odd halves in `split`.
+template <int M, class V> void split_phases(const float* x, float* split, float* phase, int len) {
+  constexpr int L = simd::lanes_of<V>();
+  if constexpr (M == 2) {
+    (void)split;
+    for (int u = 0; u < len; u += L) {
+      V e, o;
+      simd::even_odd(simd::load<V>(x + 2 * u), simd::load<V>(x + 2 * u + L), e, o);
+      simd::store(phase + u, e);
+      simd::store(phase + len + u, o);
+    }
+  } else {
+    split_phases<2, V>(x, nullptr, split, 2 * len);  // split[0 .. 2len) even, [2len .. 4len) odd
+    for (int half = 0; half < 2; ++half) {           // even -> phases 0, 2; odd -> phases 1, 3
+      const float* h = split + static_cast<size_t>(half) * 2 * len;
+      for (int u = 0; u < len; u += L) {
+        V e, o;
+        simd::even_odd(simd::load<V>(h + 2 * u), simd::load<V>(h + 2 * u + L), e, o);
+        simd::store(phase + static_cast<size_t>(half) * len + u, e);
+        simd::store(phase + static_cast<size_t>(half + 2) * len + u, o);
+      }
     }
   }
 }
 
 // out[M*l + b] = y[b][l]: the M outputs of each lane's tile, side by side (M = 2 or 4).
-template <int M> void interleave(const vf* y, float* out);
-template <> void interleave<2>(const vf* y, float* out) {
-  vf lo, hi;
-  simd::zip(y[0], y[1], lo, hi);
-  simd::store(out, lo);
-  simd::store(out + kLanes, hi);
-}
-template <> void interleave<4>(const vf* y, float* out) {
-  vf a_lo, a_hi, c_lo, c_hi, t0, t1, t2, t3;
-  simd::zip(y[0], y[2], a_lo, a_hi);
-  simd::zip(y[1], y[3], c_lo, c_hi);
-  simd::zip(a_lo, c_lo, t0, t1);
-  simd::zip(a_hi, c_hi, t2, t3);
-  simd::store(out, t0);
-  simd::store(out + kLanes, t1);
-  simd::store(out + 2 * kLanes, t2);
-  simd::store(out + 3 * kLanes, t3);
+template <int M, class V> void interleave(const V* y, float* out) {
+  constexpr int L = simd::lanes_of<V>();
+  if constexpr (M == 2) {
+    V lo, hi;
+    simd::zip(y[0], y[1], lo, hi);
+    simd::store(out, lo);
+    simd::store(out + L, hi);
+  } else {
+    V a_lo, a_hi, c_lo, c_hi, t0, t1, t2, t3;
+    simd::zip(y[0], y[2], a_lo, a_hi);
+    simd::zip(y[1], y[3], c_lo, c_hi);
+    simd::zip(a_lo, c_lo, t0, t1);
+    simd::zip(a_hi, c_hi, t2, t3);
+    simd::store(out, t0);
+    simd::store(out + L, t1);
+    simd::store(out + 2 * L, t2);
+    simd::store(out + 3 * L, t3);
+  }
 }
 
 }  // namespace
@@ -199,15 +201,23 @@ Winograd choose_winograd(int C, int H, int W, int F, int k, int stride, int pad,
   if (stride != 1 || (k != 3 && k != 5) || pad < 0 || pad > k - 1 || C < 2) return Winograd::None;
   const int OH = H + 2 * pad - k + 1, OW = W + 2 * pad - k + 1;
   if (OH <= 0 || OW <= 0) return Winograd::None;
-  // Cost in multiply-adds of the GEMM, plus the data movement around it in the same unit: im2col
-  // and packing about 2 per column entry; a transformed value (V or M) about n (its transform reads
-  // n values per output, in lanes). Fitted to whole-model timings under Node (forced kernels,
-  // digitlab_bench --conv): R1 conv2 and the shipped model's conv3 at batch 1 gain from Winograd,
-  // F(2x2,3x3) beats F(4x4,3x3) on an 8 x 8 or 10 x 10 output at batch 1.
-  const double pixels = static_cast<double>(OH) * OW * images;
-  double best = static_cast<double>(F) * C * k * k * pixels + 2.0 * C * k * k * pixels;
-  Winograd pick = Winograd::None;
+  // Cost in multiply-adds of the GEMM, plus the data movement around it in the same unit: im2col and
+  // packing about 2 per column entry, a transformed value (V or M) about n. Fitted to single-layer
+  // timings (one Conv2D, each kernel forced) of R1's, R2's and the shipped model's convolutions at
+  // batch 1 and 64. Natively with AVX-512 the GEMMs are cheap and the transforms weigh more:
+  // F(4x4,3x3), whose rows of tiles are short (4 lanes of 16 used on a 14 x 14 output), lost to
+  // F(2x2,3x3) on every shape but one (the shipped conv2 at batch 64, by 15%), so it is not offered;
+  // Eigen's im2col products of one image are small and ran at half the rate of its large ones.
+#if defined(__AVX512F__) && !defined(__wasm__)
+  const Winograd cands[] = {Winograd::F2x3, Winograd::F2x5};
+  constexpr double im2col_rate = 2.0;
+#else
   const Winograd cands[] = {Winograd::F2x3, Winograd::F4x3, Winograd::F2x5};
+  constexpr double im2col_rate = 1.0;
+#endif
+  const double pixels = static_cast<double>(OH) * OW * images;
+  double best = im2col_rate * F * C * k * k * pixels + 2.0 * C * k * k * pixels;
+  Winograd pick = Winograd::None;
   for (Winograd v : cands) {
     if (winograd_kernel(v) != k) continue;
     const int m = winograd_tile(v), n = m + k - 1;
@@ -231,16 +241,20 @@ void WinogradConv::plan(Winograd v, int C, int H, int W, int F, int pad, int max
   assert(OH_ > 0 && OW_ > 0 && pad <= r_ - 1 && "WinogradConv::plan: choose_winograd rejects this geometry");
   th_ = (OH_ + m_ - 1) / m_;
   tw_ = (OW_ + m_ - 1) / m_;
-  tw_pad_ = round_up(tw_, kLanes);
+  // Vector width: the row pass works on one row of tiles, so the narrowest width the target has that
+  // covers the row (at least 4), up to the widest.
+  lanes_ = 4;
+  while (lanes_ < kLanes && lanes_ < tw_) lanes_ *= 2;
+  tw_pad_ = round_up(tw_, lanes_);
   // V and M of one block within about 512 KiB (L2), whole tile rows, at least one.
   const int budget = block_cols > 0 ? block_cols : std::max(8, (128 * 1024) / (n_ * n_ * (C + F)));
   block_rows_ = std::max(1, std::min(budget / tw_, th_ * max_images));
-  ld_ = round_up(block_rows_ * tw_ + kLanes, 16);
+  ld_ = round_up(block_rows_ * tw_ + lanes_, 16);
   if ((ld_ / 16) % 2 == 0) ld_ += 16;  // an odd number of cache lines between rows: no set conflicts
-  kp_ld_ = round_up(block_rows_ * tw_ + kLanes, kLanes);  // tiles of a block, and a vector's overrun
-  u_len_ = round_up(tw_pad_ + (n_ - 1) / m_ + 1, kLanes);
+  kp_ld_ = round_up(block_rows_ * tw_ + lanes_, lanes_);  // tiles of a block, and a vector's overrun
+  u_len_ = round_up(tw_pad_ + (n_ - 1) / m_ + 1, lanes_);
   // The padded row must hold the input at offset pad and end past the last phase value.
-  const int xw = std::max(m_ * u_len_, pad + W) + 2 * kLanes;
+  const int xw = std::max(m_ * u_len_, pad + W) + 2 * lanes_;
   scratch_.resize(std::max(1, threads));
   for (Scratch& s : scratch_) {
     s.v.assign(static_cast<size_t>(n_) * n_ * C * ld_, 0.0f);
@@ -305,20 +319,31 @@ void WinogradConv::run(const float* x, int images, float* y, const ConvEpilogue&
   assert(planned() && thread >= 0 && thread < static_cast<int>(scratch_.size()));
   Scratch& s = scratch_[thread];
   switch (v_) {
-    case Winograd::F2x3: run_t<2, 3>(x, images, y, ep, s); break;
-    case Winograd::F4x3: run_t<4, 3>(x, images, y, ep, s); break;
-    case Winograd::F2x5: run_t<2, 5>(x, images, y, ep, s); break;
+    case Winograd::F2x3: run_lanes<2, 3>(x, images, y, ep, s); break;
+    case Winograd::F4x3: run_lanes<4, 3>(x, images, y, ep, s); break;
+    case Winograd::F2x5: run_lanes<2, 5>(x, images, y, ep, s); break;
     case Winograd::None: break;
   }
 }
 
 template <int M, int R>
+void WinogradConv::run_lanes(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s) {
+  if constexpr (kLanes >= 16) {
+    if (lanes_ == 16) return run_t<M, R, 16>(x, images, y, ep, s);
+  }
+  if constexpr (kLanes >= 8) {
+    if (lanes_ == 8) return run_t<M, R, 8>(x, images, y, ep, s);
+  }
+  run_t<M, R, 4>(x, images, y, ep, s);
+}
+
+template <int M, int R, int L>
 void WinogradConv::run_t(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s) {
   constexpr int N = Mat<M, R>::N;
   const int total_rows = images * th_;
   for (int g0 = 0; g0 < total_rows; g0 += block_rows_) {
     const int g1 = std::min(total_rows, g0 + block_rows_);
-    input_transform_t<M, R>(x, g0, g1, s);
+    input_transform_t<M, R, L>(x, g0, g1, s);
     // The n*n products M[xi] (F, tiles) = U[xi] (F, C) * V[xi] (C, tiles), whole 8-column panels.
     const int cols = round_up((g1 - g0) * tw_, 8);
     for (int xi = 0; xi < N * N; ++xi) {
@@ -326,19 +351,20 @@ void WinogradConv::run_t(const float* x, int images, float* y, const ConvEpilogu
                        s.v.data() + static_cast<size_t>(xi) * C_ * ld_, ld_, s.m.data() + static_cast<size_t>(xi) * F_ * ld_,
                        ld_, false);
     }
-    output_transform_t<M, R>(y, g0, g1, ep, s);
+    output_transform_t<M, R, L>(y, g0, g1, ep, s);
   }
 }
 
 // V[xi][c][tile] for the tile rows [g0, g1) (over all images: row g is image g / th, row g % th).
-template <int M, int R>
+template <int M, int R, int L>
 void WinogradConv::input_transform_t(const float* x, int g0, int g1, Scratch& s) {
   using T = Mat<M, R>;
   constexpr int N = T::N;
+  using V = simd::Vec<L>;
   const int C = C_, H = H_, W = W_, th = th_, tw = tw_, ld = ld_, ulen = u_len_, kp_ld = kp_ld_;
   const int tiles = (g1 - g0) * tw;
   const size_t in_plane = static_cast<size_t>(H) * W;
-  float* V = s.v.data();
+  float* Vt = s.v.data();
   float* kp = s.kp.data();
   float* xrow = s.xrow.data();
   float* split = s.split.data();
@@ -359,12 +385,12 @@ void WinogradConv::input_transform_t(const float* x, int g0, int g1, Scratch& s)
         const int iy = iy0 + yl;
         if (iy >= 0 && iy < H) simd::copy(xrow + pad_, plane + static_cast<size_t>(iy) * W, W);
         else simd::zero(xrow + pad_, W);
-        split_phases<M>(xrow, split, phase, ulen);
+        split_phases<M, V>(xrow, split, phase, ulen);
         // Tile rows that use this row: ty = ty_a + (yl - k) / M for k = yl mod M, yl mod M + M, ...
-        for (int tx = 0; tx < tw; tx += kLanes) {
-          vf d[N], o[N];
+        for (int tx = 0; tx < tw; tx += L) {
+          V d[N], o[N];
           DL_UNROLL
-          for (int k = 0; k < N; ++k) d[k] = simd::load(phase + (k % M) * ulen + tx + k / M);
+          for (int k = 0; k < N; ++k) d[k] = simd::load<V>(phase + (k % M) * ulen + tx + k / M);
           Tr<M, R>::bt(d, o);
           for (int k = yl % M; k < N && k <= yl; k += M) {
             const int tr = (yl - k) / M;  // tile row within the segment
@@ -380,11 +406,11 @@ void WinogradConv::input_transform_t(const float* x, int g0, int g1, Scratch& s)
     // Column pass along y over all tiles of the block at once: V[i*N + j][c][t].
     for (int j = 0; j < N; ++j) {
       const float* kj = kp + static_cast<size_t>(j) * kp_ld;
-      float* vj = V + (static_cast<size_t>(j) * C + c) * ld;
-      for (int t = 0; t < tiles; t += kLanes) {
-        vf d[N], o[N];
+      float* vj = Vt + (static_cast<size_t>(j) * C + c) * ld;
+      for (int t = 0; t < tiles; t += L) {
+        V d[N], o[N];
         DL_UNROLL
-        for (int k = 0; k < N; ++k) d[k] = simd::load(kj + static_cast<size_t>(k) * N * kp_ld + t);
+        for (int k = 0; k < N; ++k) d[k] = simd::load<V>(kj + static_cast<size_t>(k) * N * kp_ld + t);
         Tr<M, R>::bt(d, o);
         DL_UNROLL
         for (int i = 0; i < N; ++i) simd::store(vj + static_cast<size_t>(i) * N * C * ld + t, o[i]);
@@ -396,10 +422,11 @@ void WinogradConv::input_transform_t(const float* x, int g0, int g1, Scratch& s)
 // y = A^T M A for the tile rows [g0, g1) over all tiles at once, into output rows in tile order
 // (out[a][M*t + b]); then per channel and image the rows are copied out and the epilogue runs over
 // the contiguous span they make.
-template <int M, int R>
+template <int M, int R, int L>
 void WinogradConv::output_transform_t(float* y, int g0, int g1, const ConvEpilogue& ep, Scratch& s) {
   using T = Mat<M, R>;
   constexpr int N = T::N;
+  using V = simd::Vec<L>;
   const int F = F_, th = th_, tw = tw_, ld = ld_, OW = OW_, OH = OH_;
   const int tiles = (g1 - g0) * tw;
   const size_t out_plane = static_cast<size_t>(OH) * OW, o_ld = static_cast<size_t>(M) * kp_ld_;
@@ -407,14 +434,14 @@ void WinogradConv::output_transform_t(float* y, int g0, int g1, const ConvEpilog
   float* orow = s.out.data();
   for (int f = 0; f < F; ++f) {
     const float* mf = Mm + static_cast<size_t>(f) * ld;
-    for (int t = 0; t < tiles; t += kLanes) {
+    for (int t = 0; t < tiles; t += L) {
       // z = A^T m (along y, per column j), then y = z A (along x).
-      vf z[M][N], yv[M][M];
+      V z[M][N], yv[M][M];
       DL_UNROLL
       for (int j = 0; j < N; ++j) {
-        vf col[N], zc[M];
+        V col[N], zc[M];
         DL_UNROLL
-        for (int i = 0; i < N; ++i) col[i] = simd::load(mf + static_cast<size_t>(i * N + j) * F * ld + t);
+        for (int i = 0; i < N; ++i) col[i] = simd::load<V>(mf + static_cast<size_t>(i * N + j) * F * ld + t);
         Tr<M, R>::at(col, zc);
         DL_UNROLL
         for (int a = 0; a < M; ++a) z[a][j] = zc[a];
@@ -422,7 +449,7 @@ void WinogradConv::output_transform_t(float* y, int g0, int g1, const ConvEpilog
       DL_UNROLL
       for (int a = 0; a < M; ++a) Tr<M, R>::at(z[a], yv[a]);
       DL_UNROLL
-      for (int a = 0; a < M; ++a) interleave<M>(yv[a], orow + a * o_ld + static_cast<size_t>(M) * t);
+      for (int a = 0; a < M; ++a) interleave<M, V>(yv[a], orow + a * o_ld + static_cast<size_t>(M) * t);
     }
     for (int ga = g0; ga < g1;) {  // one image's tile rows [ty_a, ty_b) at a time
       const int img = ga / th, ty_a = ga % th;

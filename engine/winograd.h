@@ -69,14 +69,16 @@ class WinogradConv {
     std::vector<float> phase; // (m, u_len): the padded row split by x mod m
     std::vector<float> out;   // (m, m * kp_ld): [a][m*tile + b] = output (a, b) of each tile
   };
-  template <int M, int R> void run_t(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
-  template <int M, int R> void input_transform_t(const float* x, int g0, int g1, Scratch& s);
-  template <int M, int R> void output_transform_t(float* y, int g0, int g1, const ConvEpilogue& ep, Scratch& s);
+  template <int M, int R> void run_lanes(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
+  template <int M, int R, int L> void run_t(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
+  template <int M, int R, int L> void input_transform_t(const float* x, int g0, int g1, Scratch& s);
+  template <int M, int R, int L> void output_transform_t(float* y, int g0, int g1, const ConvEpilogue& ep, Scratch& s);
   template <int M, int R> void transform_weights_t(const float* w, bool transpose_flip);
 
   Winograd v_ = Winograd::None;
   int m_ = 0, r_ = 0, n_ = 0;
   int C_ = 0, H_ = 0, W_ = 0, F_ = 0, pad_ = 0, OH_ = 0, OW_ = 0;
+  int lanes_ = 4;                     // vector width of the transforms (4, 8 or 16 floats)
   int th_ = 0, tw_ = 0, tw_pad_ = 0;  // tiles down, across, across rounded up to the vector width
   int block_rows_ = 0;                // tile rows (over all images) per block
   int ld_ = 0;                        // row stride of V and M

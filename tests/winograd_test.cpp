@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "conv_direct.h"
+#include "conv_im2row.h"
 #include "conv_kernels.h"
 #include "dataset.h"
 #include "gemm.h"
@@ -229,6 +230,26 @@ TEST(ConvDirect, WeightGradientMatchesReference) {
         }
       }
     }
+  }
+}
+
+// The im2row weight gradient: any kernel, stride and padding, blocks of pixels that cut image rows.
+TEST(ConvIm2row, WeightGradientMatchesReference) {
+  struct G { int C, H, W, F, k, stride, pad, images; };
+  const G cases[] = {{1, 9, 11, 3, 3, 1, 1, 2}, {3, 13, 12, 5, 5, 1, 2, 2}, {4, 9, 9, 7, 3, 2, 1, 1},
+                     {2, 28, 28, 8, 5, 1, 2, 1}, {5, 10, 8, 4, 3, 1, 0, 3}, {2, 11, 11, 3, 7, 1, 3, 1},
+                     {3, 16, 16, 33, 3, 1, 1, 1}};
+  for (const G& c : cases) {
+    const int OH = (c.H + 2 * c.pad - c.k) / c.stride + 1, OW = (c.W + 2 * c.pad - c.k) / c.stride + 1;
+    const ConvGeometry g{c.C, c.H, c.W, c.k, c.stride, c.pad, OH, OW};
+    const size_t in = static_cast<size_t>(c.C) * c.H * c.W, out = static_cast<size_t>(c.F) * OH * OW;
+    const std::vector<float> x = random_vec(c.images * in, 91 + c.k), dy = random_vec(c.images * out, 92 + c.F);
+    std::vector<float> want = random_vec(static_cast<size_t>(c.F) * c.C * c.k * c.k, 93), got = want;
+    for (int n = 0; n < c.images; ++n) conv_weight_grad_reference(g, c.F, x.data() + n * in, dy.data() + n * out, want.data());
+    conv_weight_grad_im2row(g, c.F, x.data(), dy.data(), c.images, got.data());
+    for (size_t i = 0; i < want.size(); ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-5f * (1.0f + c.images * OH * OW)) << "C " << c.C << " k " << c.k << " stride "
+                                                                         << c.stride << " pad " << c.pad << " at " << i;
   }
 }
 
