@@ -29,6 +29,7 @@ class Conv2D final : public Layer {
   void init(Rng& rng) override;
   void plan(int B, int threads) override;
   int64_t macs() const override;
+  uint64_t scratch_bytes() const override { return 4 * (uint64_t{cols_.size()} + dgrad_.size()); }
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
   int forward_fused(const float* inp, float* out, Layer* const* next, float* const* next_out, int n_next, int B,
                     const ForwardContext& ctx) override;
@@ -65,6 +66,7 @@ class MaxPool2D final : public Layer {
   static Shape output_shape(Shape in, int kernel, int stride);
   void plan(int B, int threads) override;
   int64_t macs() const override;
+  uint64_t scratch_bytes() const override { return 4 * uint64_t{argmax_.size()}; }
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
 
@@ -95,6 +97,7 @@ class Dropout final : public Layer {
   Dropout(std::string name, Shape in, float rate) : Layer(LayerKind::Dropout, std::move(name), in, in), rate_(rate) {}
   float rate() const { return rate_; }
   void plan(int B, int threads) override;
+  uint64_t scratch_bytes() const override { return 4 * uint64_t{mask_.size()}; }
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
 
@@ -137,6 +140,7 @@ class BatchNorm final : public Layer {
   void bind(float* params, float* grads, float* buffers) override;
   void init(Rng& rng) override;
   void plan(int B, int threads) override;
+  uint64_t scratch_bytes() const override { return 4 * (uint64_t{mean_.size()} + invstd_.size()); }
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
   // The evaluation-mode forward as y = x * scale + shift per channel (scale, shift: (C)), with the

@@ -59,6 +59,8 @@ class Layer {
   virtual void plan(int /*B*/, int /*threads*/) {}
   // Multiply-accumulates of one forward pass for one sample (for `digitlab info` and tables).
   virtual int64_t macs() const { return 0; }
+  // Bytes of the per-batch scratch plan() allocated (tests compare it with plan_resources).
+  virtual uint64_t scratch_bytes() const { return 0; }
 
   virtual void forward(const float* inp, float* out, int B, const ForwardContext& ctx) = 0;
   // forward(), and also the forward passes of the layers right after this one when this layer can

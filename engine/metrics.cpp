@@ -55,6 +55,9 @@ Evaluation evaluate(Model& model, const Dataset& data, int batch) {
   const int n = data.count;
   assert(data.labels.size() == static_cast<size_t>(n) && data.images.size() == static_cast<size_t>(n) * kImageSize);
   std::vector<float> logits(static_cast<size_t>(n) * kClasses);  // (n, 10)
+  // A smaller batch when the model at `batch` images would exceed its memory budget (resources.h);
+  // one image always fits a model that was built.
+  while (batch > 1 && !model.plan(batch).ok()) batch /= 2;
   for (int first = 0; first < n; first += batch) {
     const int B = std::min(batch, n - first);  // a smaller last batch reuses the plan for `batch`
     model.forward(data.image(first), B, /*train=*/false);

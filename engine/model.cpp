@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "layer_types.h"
@@ -24,14 +26,23 @@ const char* layer_kind_name(LayerKind k) {
   return "?";
 }
 
-Status Model::build(const std::string& spec, uint64_t seed, Model* out) {
+Status Model::build(const std::string& spec, uint64_t seed, Model* out, uint64_t budget_bytes) {
   std::vector<LayerSpec> specs;
   std::string canonical;
   Status st = parse_spec(spec, &specs, &canonical);
   if (!st) return st;
+  // Everything this builds and a plan for one image allocates, counted before anything is, and
+  // asked of the heap once (probe_memory): refused with a sentence rather than an abort.
+  Resources r;
+  st = plan_resources(specs, 1, 1, Use::Inference, budget_bytes, &r);
+  if (!st) return st;
+  st = probe_memory(r.parameter_bytes, "the network '" + canonical + "'");
+  if (!st) return st;
 
   Model m;
   m.spec_ = canonical;
+  m.layer_specs_ = specs;
+  m.budget_ = budget_bytes;
   Shape shape{1, kImageSide, kImageSide};
   int n_conv = 0, n_pool = 0, n_drop = 0, n_fc = 0, n_bn = 0, n_relu = 0;
   int last_dense = -1;
@@ -107,24 +118,46 @@ void Model::set_threads(int threads) {
   batch_ = 0;  // scratch depends on the thread count: re-plan on the next forward
 }
 
-void Model::plan(int batch) {
-  assert(batch > 0);
-  if (batch <= batch_) return;
-  batch_ = batch;
+Status Model::plan(int batch) {
+  if (batch <= batch_ && batch > 0) return Status::Ok();
   const int T = threads();
+  Resources r;
+  Status st = plan_resources(layer_specs_, batch, T, Use::Inference, budget_, &r);
+  if (!st) return st;
+  st = probe_memory(r.activation_bytes + r.scratch_bytes, "the network '" + spec_ + "' at batch " + std::to_string(batch));
+  if (!st) return st;
+  // The sizes below are those plan_resources counted and accepted: each buffer is at most
+  // kMaxBufferBytes, so no product here overflows size_t, even a 32-bit one.
+  batch_ = batch;
   acts_.resize(layers_.size());
   dacts_.resize(layers_.size());
   for (size_t i = 0; i < layers_.size(); ++i) {
-    const size_t n = static_cast<size_t>(batch) * layers_[i]->out().size();
+    const size_t n = static_cast<size_t>(batch) * static_cast<size_t>(layers_[i]->out().size());
     acts_[i].assign(n, 0.0f);
     dacts_[i].assign(n, 0.0f);
     layers_[i]->plan(batch, T);
   }
   dlogits_scratch_.assign(static_cast<size_t>(batch) * kClasses, 0.0f);
+  return Status::Ok();
+}
+
+uint64_t Model::allocated_bytes() const {
+  uint64_t floats = params_.size() + grads_.size() + buffers_.size() + dlogits_scratch_.size();
+  for (const auto& a : acts_) floats += a.size();
+  for (const auto& a : dacts_) floats += a.size();
+  uint64_t bytes = 4 * floats;
+  for (const auto& layer : layers_) bytes += layer->scratch_bytes();
+  return bytes;
 }
 
 const float* Model::forward(const float* images, int B, bool train, Rng* rng) {
-  plan(B);
+  if (B > batch_ || B < 1) {
+    const Status st = plan(B);
+    if (!st) {  // a caller passed a batch it did not plan: a programmer mistake, never memory corruption
+      std::fprintf(stderr, "dl::Model::forward: %s (call plan() first and handle its refusal)\n", st.message().c_str());
+      std::abort();
+    }
+  }
   last_B_ = B;
   input_ = images;
   ForwardContext ctx;

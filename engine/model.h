@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "layers.h"
+#include "resources.h"
 #include "spec.h"
 #include "status.h"
 
@@ -21,8 +22,10 @@ class Model {
   Model& operator=(Model&&) = default;
 
   // Builds the layers from a spec or preset name and initialises the parameters from seed.
-  // On failure *out is left untouched.
-  static Status build(const std::string& spec, uint64_t seed, Model* out);
+  // On failure *out is left untouched. Before allocating anything, the model's memory at batch 1
+  // (resources.h) is checked against budget_bytes, which then bounds every plan() of the model.
+  static Status build(const std::string& spec, uint64_t seed, Model* out,
+                      uint64_t budget_bytes = kDefaultBudgetBytes);
 
   const std::string& spec() const { return spec_; }  // canonical spec text
   int num_layers() const { return static_cast<int>(layers_.size()); }
@@ -42,15 +45,23 @@ class Model {
   int64_t num_params() const { return static_cast<int64_t>(params_.size()); }
   int64_t macs_per_image() const;  // multiply-accumulates of one forward pass
 
-  // Re-plans activations and scratch for batch size B; a no-op when B is the planned size.
-  void plan(int batch);
+  // Re-plans activations and scratch for batch size B (a no-op when B is at most the planned size),
+  // after checking with plan_resources that the model at B images on threads() threads fits its
+  // budget; a batch that does not fit is refused with a sentence and the old plan stays.
+  [[nodiscard]] Status plan(int batch);
   int planned_batch() const { return batch_; }
+  uint64_t budget() const { return budget_; }
+  const std::vector<LayerSpec>& layer_specs() const { return layer_specs_; }
+  // Bytes of every buffer the model holds now (blocks, activations, the layers' scratch), which
+  // tests compare with plan_resources.
+  uint64_t allocated_bytes() const;
 
   void set_threads(int threads);  // 1 = no worker threads (default)
   int threads() const { return pool_ ? pool_->threads() : 1; }
 
   // Forward pass on B images (B, 784) in [0, 1]. Returns the logits (B, 10), valid until the next
-  // forward. Plans for B if needed (allocation happens only then).
+  // forward. Plans for B if needed (allocation happens only then); a caller that takes B from
+  // outside calls plan(B) first and handles its refusal (here a refusal is a programmer error).
   const float* forward(const float* images, int B, bool train = false, Rng* rng = nullptr);
   // Output of layer i from the last forward: (planned batch, layer(i).out().size()).
   const float* activation(int i) const { return acts_[i].data(); }
@@ -70,6 +81,8 @@ class Model {
   void bind_all();
 
   std::string spec_;
+  std::vector<LayerSpec> layer_specs_;     // the parsed spec, for plan_resources
+  uint64_t budget_ = kDefaultBudgetBytes;  // bytes the model may hold at any plan
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<float> params_, grads_, buffers_;
   std::vector<TensorInfo> param_tensors_, buffer_tensors_;

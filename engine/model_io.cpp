@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "resources.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
@@ -41,7 +43,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr uint64_t kMaxHeaderBytes = 100000000;  // the Python package's limit (100 MB)
 constexpr const char* kOptimizerPrefix = "optimizer.";
 
 std::string shape_str(const std::vector<int64_t>& shape) {  // "[32, 1, 5, 5]"
@@ -75,6 +76,9 @@ Status read_entry(const std::string& name, const json& v, uint64_t data_size, En
   e->shape.clear();
   uint64_t count = 1;
   bool overflow = false;
+  if (sh->size() > kMaxTensorDims)
+    return Status::Error(t + " has " + std::to_string(sh->size()) + " dimensions; at most " +
+                         std::to_string(kMaxTensorDims) + " are read");
   for (const json& d : *sh) {
     if (d.is_number_integer() && !d.is_number_unsigned())
       return Status::Error(t + " has a negative dimension in its shape");
@@ -107,24 +111,65 @@ Status read_entry(const std::string& name, const json& v, uint64_t data_size, En
   return Status::Ok();
 }
 
-bool all_finite(const float* p, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(p[i])) return false;
+// One tensor of a file as the loader reads it: its shape and its little-endian F32 bytes, either
+// in a parsed SafeTensorsFile or still in the file's bytes (not necessarily 4-byte aligned).
+struct TensorView {
+  const std::vector<int64_t>* shape;
+  const uint8_t* bytes;
+  uint64_t count;  // floats
+};
+using TensorIndex = std::map<std::string, TensorView>;
+
+bool all_finite(const uint8_t* p, uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i) {
+    float x;
+    std::memcpy(&x, p + 4 * i, 4);
+    if (!std::isfinite(x)) return false;
+  }
   return true;
 }
 
-// Checks that `file` holds tensor `name` with exactly `shape` and finite values.
-Status check_tensor(const SafeTensorsFile& file, const std::string& name, const std::vector<int>& shape,
+// Checks that the index holds tensor `name` with exactly `shape` and finite values.
+Status check_tensor(const TensorIndex& index, const std::string& name, const std::vector<int>& shape,
                     const std::string& what) {
-  auto it = file.tensors.find(name);
-  if (it == file.tensors.end()) return Status::Error(what + " has no tensor '" + name + "'");
+  auto it = index.find(name);
+  if (it == index.end()) return Status::Error(what + " has no tensor '" + name + "'");
   const std::vector<int64_t> want = to_int64(shape);
-  if (it->second.shape != want)
-    return Status::Error("tensor '" + name + "' has shape " + shape_str(it->second.shape) + " in the file, but " +
+  if (*it->second.shape != want)
+    return Status::Error("tensor '" + name + "' has shape " + shape_str(*it->second.shape) + " in the file, but " +
                          "the architecture needs " + shape_str(want));
-  if (!all_finite(it->second.data.data(), it->second.data.size()))
+  if (!all_finite(it->second.bytes, it->second.count))
     return Status::Error("tensor '" + name + "' holds NaN or infinite values");
   return Status::Ok();
+}
+
+void copy_tensor(const TensorIndex& index, const std::string& name, float* dst) {
+  const TensorView& v = index.at(name);
+  if (v.count) std::memcpy(dst, v.bytes, 4 * v.count);
+}
+
+TensorIndex index_of(const SafeTensorsFile& file) {
+  TensorIndex index;
+  for (const auto& kv : file.tensors)
+    index[kv.first] = TensorView{&kv.second.shape, reinterpret_cast<const uint8_t*>(kv.second.data.data()),
+                                 kv.second.data.size()};
+  return index;
+}
+
+bool is_optimizer_tensor(const std::string& name) {
+  return name.compare(0, std::strlen(kOptimizerPrefix), kOptimizerPrefix) == 0;
+}
+
+std::string shorten(const std::string& s, size_t n = 80) { return s.size() <= n ? s : s.substr(0, n) + "..."; }
+
+std::string with_commas(uint64_t v) {
+  const std::string d = std::to_string(v);
+  std::string out;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return out;
 }
 
 void put_tensor(SafeTensorsFile* file, const std::string& name, const std::vector<int>& shape, const float* src,
@@ -138,7 +183,16 @@ std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
-Status parse_safetensors(const uint8_t* bytes, size_t size, SafeTensorsFile* out) {
+namespace {
+
+// The header of a file, validated, with each tensor located in the data area but not copied.
+struct Header {
+  std::map<std::string, std::string> metadata;
+  std::vector<Entry> entries;  // sorted by offset; they tile the data area exactly
+  const uint8_t* data = nullptr;
+};
+
+Status parse_header(const uint8_t* bytes, size_t size, Header* out) {
   assert(out && (bytes || size == 0));
   if (size < 8)
     return Status::Error("the file is " + std::to_string(size) +
@@ -146,27 +200,46 @@ Status parse_safetensors(const uint8_t* bytes, size_t size, SafeTensorsFile* out
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
   if (n > kMaxHeaderBytes)
-    return Status::Error("the safetensors header length field says " + std::to_string(n) +
-                         " bytes, more than the 100 MB limit; this is not a safetensors file or it is damaged");
+    return Status::Error("the safetensors header length field says " + std::to_string(n) + " bytes, more than the " +
+                         std::to_string(kMaxHeaderBytes >> 20) +
+                         " MiB limit of DigitLab (its own files have headers of a few KiB); this is not a DigitLab "
+                         "model file or it is damaged");
   if (n > size - 8)
     return Status::Error("the safetensors header length field says " + std::to_string(n) + " bytes but only " +
                          std::to_string(size - 8) + " follow; the file is truncated");
   const uint64_t data_size = size - 8 - n;
-  const uint8_t* data = bytes + 8 + n;
 
-  // The schema is at most three levels deep (object -> tensor object -> shape array). Deeper
-  // containers are discarded while parsing (so nesting cannot blow up memory) and then refused;
-  // repeated top-level keys are refused too (the JSON parser would silently keep the last one).
+  // The schema is at most three levels deep (object -> tensor object -> shape array), and what the
+  // parser keeps is bounded before it is kept: deeper containers, JSON values beyond
+  // kMaxHeaderValues, tensors beyond kMaxTensors and shape lists beyond kMaxTensorDims are
+  // discarded while parsing (so no header can grow the JSON tree beyond a few MiB, whatever its
+  // length) and then refused. Repeated top-level keys are refused too (the JSON parser would
+  // silently keep the last one). The parse itself is one linear pass over the header's bytes.
   bool too_deep = false;
-  std::string duplicate;
+  size_t values = 0, top_keys = 0, list_length = 0;
+  int list_depth = -1;  // depth of the elements of the innermost open list of an entry
+  std::string duplicate, too_long_list, current;
   std::set<std::string> keys;
   auto callback = [&](int depth, json::parse_event_t ev, json& parsed) {
-    if ((ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start) && depth >= 3) {
+    using E = json::parse_event_t;
+    if (ev == E::object_end || ev == E::array_end) {
+      if (ev == E::array_end) list_depth = -1;
+      return true;
+    }
+    if ((ev == E::object_start || ev == E::array_start) && depth >= 3) {
       too_deep = true;
       return false;
     }
-    if (ev == json::parse_event_t::key && depth == 1 && parsed.is_string() && duplicate.empty()) {
-      if (!keys.insert(parsed.get_ref<const std::string&>()).second) duplicate = parsed.get_ref<const std::string&>();
+    if (++values > kMaxHeaderValues) return false;
+    if (ev == E::key && depth == 1 && parsed.is_string()) {
+      if (++top_keys > kMaxTensors + 1) return false;
+      current = parsed.get_ref<const std::string&>();
+      if (duplicate.empty() && !keys.insert(current).second) duplicate = current;
+    }
+    if (ev == E::array_start) { list_depth = depth + 1; list_length = 0; }
+    if (ev != E::key && ev != E::array_start && depth == list_depth && ++list_length > kMaxTensorDims) {
+      if (too_long_list.empty()) too_long_list = current;
+      return false;
     }
     return true;
   };
@@ -175,35 +248,46 @@ Status parse_safetensors(const uint8_t* bytes, size_t size, SafeTensorsFile* out
     return Status::Error("the safetensors header is not valid JSON; the file is damaged or not a model file");
   if (!header.is_object()) return Status::Error("the safetensors header is JSON but not an object of tensors");
   if (too_deep) return Status::Error("the safetensors header nests deeper than tensors with shapes and offsets");
+  if (!too_long_list.empty())
+    return Status::Error("tensor '" + too_long_list + "' has a list of more than " + std::to_string(kMaxTensorDims) +
+                         " values in the safetensors header (a shape of more than " + std::to_string(kMaxTensorDims) +
+                         " dimensions?); DigitLab reads tensors of at most " + std::to_string(kMaxTensorDims) +
+                         " dimensions");
+  if (top_keys > kMaxTensors + 1)
+    return Status::Error("the safetensors header has more than " + std::to_string(kMaxTensors) +
+                         " tensors; DigitLab's largest networks have a few hundred");
+  if (values > kMaxHeaderValues)
+    return Status::Error("the safetensors header holds more than " + std::to_string(kMaxHeaderValues) +
+                         " JSON values; a DigitLab model file has a few thousand");
   if (!duplicate.empty()) return Status::Error("the safetensors header names '" + duplicate + "' twice");
 
-  SafeTensorsFile file;
-  std::vector<Entry> entries;
+  Header h;
+  h.data = bytes + 8 + n;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") {
       if (!it.value().is_object()) return Status::Error("the safetensors __metadata__ is not an object of strings");
       for (auto m = it.value().begin(); m != it.value().end(); ++m) {
         if (!m.value().is_string())
           return Status::Error("the safetensors __metadata__ value of '" + m.key() + "' is not a string");
-        file.metadata[m.key()] = m.value().get_ref<const std::string&>();
+        h.metadata[m.key()] = m.value().get_ref<const std::string&>();
       }
       continue;
     }
     Entry e;
     Status s = read_entry(it.key(), it.value(), data_size, &e);
     if (!s) return s;
-    entries.push_back(std::move(e));
+    h.entries.push_back(std::move(e));
   }
 
   // The tensors must tile the data area: sorted by offset, no overlap, no gap, nothing after.
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+  std::sort(h.entries.begin(), h.entries.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end != b.end ? a.end < b.end : a.name < b.name;
   });
   uint64_t pos = 0;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const Entry& e = entries[i];
+  for (size_t i = 0; i < h.entries.size(); ++i) {
+    const Entry& e = h.entries[i];
     if (e.begin < pos)
-      return Status::Error("tensors '" + entries[i - 1].name + "' and '" + e.name +
+      return Status::Error("tensors '" + h.entries[i - 1].name + "' and '" + e.name +
                            "' overlap in the data area (data_offsets begin " + std::to_string(e.begin) +
                            " is before " + std::to_string(pos) + ")");
     if (e.begin > pos)
@@ -215,14 +299,25 @@ Status parse_safetensors(const uint8_t* bytes, size_t size, SafeTensorsFile* out
   if (pos != data_size)
     return Status::Error("the data area has " + std::to_string(data_size - pos) +
                          " bytes after the last tensor that no data_offsets cover; the file is damaged");
+  *out = std::move(h);
+  return Status::Ok();
+}
 
+}  // namespace
+
+Status parse_safetensors(const uint8_t* bytes, size_t size, SafeTensorsFile* out) {
+  Header h;
+  Status s = parse_header(bytes, size, &h);
+  if (!s) return s;
   // Everything checked: the total of all tensors is exactly the data area, so this allocates at
   // most the input size.
-  for (const Entry& e : entries) {
+  SafeTensorsFile file;
+  file.metadata = std::move(h.metadata);
+  for (const Entry& e : h.entries) {
     SafeTensor& t = file.tensors[e.name];
     t.shape = e.shape;
     t.data.resize((e.end - e.begin) / 4);
-    if (!t.data.empty()) std::memcpy(t.data.data(), data + e.begin, e.end - e.begin);
+    if (!t.data.empty()) std::memcpy(t.data.data(), h.data + e.begin, e.end - e.begin);
   }
   *out = std::move(file);
   return Status::Ok();
@@ -277,6 +372,27 @@ std::vector<uint8_t> serialize_safetensors(const SafeTensorsFile& file) {
 
 // ---- models -------------------------------------------------------------------------------------
 
+std::string first_non_finite(const Model& model, const Optimizer* opt) {
+  auto bad = [](const std::vector<float>& block, const TensorInfo& t) {
+    for (size_t i = t.offset; i < t.offset + t.count; ++i)
+      if (!std::isfinite(block[i])) return true;
+    return false;
+  };
+  for (const TensorInfo& t : model.param_tensors())
+    if (bad(model.params(), t)) return t.name;
+  for (const TensorInfo& t : model.buffer_tensors())
+    if (bad(model.buffers(), t)) return t.name;
+  if (opt) {
+    const struct { const char* tag; const std::vector<float>& block; } blocks[] = {{"m", opt->m()}, {"v", opt->v()}};
+    for (const auto& b : blocks) {
+      if (b.block.size() != model.params().size()) continue;
+      for (const TensorInfo& t : model.param_tensors())
+        if (bad(b.block, t)) return std::string(kOptimizerPrefix) + b.tag + "." + t.name;
+    }
+  }
+  return "";
+}
+
 std::vector<uint8_t> save_model_bytes(const Model& model, const std::map<std::string, std::string>& extra,
                                       const Optimizer* opt) {
   SafeTensorsFile file;
@@ -303,40 +419,69 @@ std::vector<uint8_t> save_model_bytes(const Model& model, const std::map<std::st
   return serialize_safetensors(file);
 }
 
-Status model_from_safetensors(const SafeTensorsFile& file, Model* out) {
+namespace {
+
+// Builds the model named by metadata["spec"] and copies its tensors from the index. Everything
+// that can be checked before building is: the spec, the number of values the file holds against
+// the parameters and statistics the spec has, and the memory the model takes (resources.h). So a
+// small file cannot make this allocate more than the budget, and a refused file allocates nothing.
+Status model_from_index(const std::map<std::string, std::string>& metadata, const TensorIndex& index, Model* out,
+                        uint64_t budget_bytes) {
   assert(out);
-  auto spec = file.metadata.find("spec");
-  if (spec == file.metadata.end())
+  auto spec = metadata.find("spec");
+  if (spec == metadata.end())
     return Status::Error("this safetensors file has no DigitLab architecture spec in __metadata__");
+  std::vector<LayerSpec> layers;
+  std::string canonical;
+  Status s = parse_spec(spec->second, &layers, &canonical);
+  if (!s) return Status::Error("the file's architecture spec '" + shorten(spec->second) + "' is not valid: " + s.message());
+  Resources r;
+  const Status fits = plan_resources(layers, 1, 1, Use::Inference, budget_bytes, &r);
+  // The file's tensors against the ones the spec's model will have (names, shapes, finite values),
+  // and the values it holds against the parameters and statistics the spec has: all before the
+  // model is built, so a small file cannot make this allocate.
+  std::string problem;
+  std::set<std::string> planned;
+  const std::string what = "the file (architecture '" + shorten(canonical) + "')";
+  for (const PlannedTensor& t : r.tensors) {
+    planned.insert(t.name);
+    if (problem.empty()) {
+      const Status ts = check_tensor(index, t.name, t.shape, what);
+      if (!ts) problem = ts.message();
+    }
+  }
+  for (const auto& kv : index) {
+    if (!problem.empty()) break;
+    if (!planned.count(kv.first) && !is_optimizer_tensor(kv.first))
+      problem = "tensor '" + shorten(kv.first) + "' in the file is not part of the architecture '" + shorten(canonical) + "'";
+  }
+  uint64_t held = 0;
+  for (const auto& kv : index)
+    if (!is_optimizer_tensor(kv.first) && __builtin_add_overflow(held, kv.second.count, &held)) held = UINT64_MAX;
+  const uint64_t needed = static_cast<uint64_t>(r.params) + static_cast<uint64_t>(r.buffers);
+  if (held != needed)
+    return Status::Error("the architecture '" + shorten(canonical) + "' needs " + with_commas(needed) +
+                         " parameter values but the file holds " + with_commas(held) +
+                         (problem.empty() ? "" : ": " + problem));
+  if (!problem.empty()) return Status::Error(problem);
+  if (!fits) return Status::Error("its network cannot be loaded: " + fits.message());
   Model tmp;
-  Status s = Model::build(spec->second, 0, &tmp);
-  if (!s) return Status::Error("the file's architecture spec '" + spec->second + "' is not valid: " + s.message());
+  s = Model::build(canonical, 0, &tmp, budget_bytes);
+  if (!s) return Status::Error("the file's architecture spec '" + shorten(spec->second) + "' is not valid: " + s.message());
 
-  // Validate everything before copying anything.
-  std::set<std::string> known;
-  for (const TensorInfo& t : tmp.param_tensors()) {
-    if (!(s = check_tensor(file, t.name, t.shape, "the file (architecture '" + tmp.spec() + "')"))) return s;
-    known.insert(t.name);
-  }
-  for (const TensorInfo& t : tmp.buffer_tensors()) {
-    if (!(s = check_tensor(file, t.name, t.shape, "the file (architecture '" + tmp.spec() + "')"))) return s;
-    known.insert(t.name);
-  }
-  for (const auto& kv : file.tensors) {
-    if (known.count(kv.first) || kv.first.compare(0, std::strlen(kOptimizerPrefix), kOptimizerPrefix) == 0) continue;
-    return Status::Error("tensor '" + kv.first + "' in the file is not part of the architecture '" + tmp.spec() + "'");
-  }
-
-  for (const TensorInfo& t : tmp.param_tensors()) {
-    const std::vector<float>& src = file.tensors.at(t.name).data;
-    std::copy(src.begin(), src.end(), tmp.params().begin() + static_cast<std::ptrdiff_t>(t.offset));
-  }
-  for (const TensorInfo& t : tmp.buffer_tensors()) {
-    const std::vector<float>& src = file.tensors.at(t.name).data;
-    std::copy(src.begin(), src.end(), tmp.buffers().begin() + static_cast<std::ptrdiff_t>(t.offset));
-  }
+  // The model has exactly the planned tensors (resources.cpp mirrors Model::build; resources_test
+  // holds them together), all of them checked above.
+  assert(tmp.param_tensors().size() + tmp.buffer_tensors().size() == r.tensors.size());
+  for (const TensorInfo& t : tmp.param_tensors()) copy_tensor(index, t.name, tmp.params().data() + t.offset);
+  for (const TensorInfo& t : tmp.buffer_tensors()) copy_tensor(index, t.name, tmp.buffers().data() + t.offset);
   *out = std::move(tmp);
   return Status::Ok();
+}
+
+}  // namespace
+
+Status model_from_safetensors(const SafeTensorsFile& file, Model* out, uint64_t budget_bytes) {
+  return model_from_index(file.metadata, index_of(file), out, budget_bytes);
 }
 
 Status load_optimizer_state(const SafeTensorsFile& file, const Model& model, Optimizer* opt) {
@@ -355,51 +500,70 @@ Status load_optimizer_state(const SafeTensorsFile& file, const Model& model, Opt
   if (st.empty() || errno || *end != '\0' || t < 0)
     return Status::Error("the file's optimizer_steps '" + st + "' is not a non-negative integer");
 
+  const TensorIndex index = index_of(file);
   struct Block { const char* tag; std::vector<float>* dst; } blocks[] = {{"m", &opt->m()}, {"v", &opt->v()}};
   for (const Block& b : blocks) {
     if (b.dst->empty()) continue;
     assert(b.dst->size() == model.params().size() && "the optimizer was made for another model");
     for (const TensorInfo& ti : model.param_tensors()) {
-      Status s = check_tensor(file, std::string(kOptimizerPrefix) + b.tag + "." + ti.name, ti.shape,
+      Status s = check_tensor(index, std::string(kOptimizerPrefix) + b.tag + "." + ti.name, ti.shape,
                               "the file's optimizer state");
       if (!s) return s;
     }
   }
   for (const Block& b : blocks) {
     if (b.dst->empty()) continue;
-    for (const TensorInfo& ti : model.param_tensors()) {
-      const std::vector<float>& src = file.tensors.at(std::string(kOptimizerPrefix) + b.tag + "." + ti.name).data;
-      std::copy(src.begin(), src.end(), b.dst->begin() + static_cast<std::ptrdiff_t>(ti.offset));
-    }
+    for (const TensorInfo& ti : model.param_tensors())
+      copy_tensor(index, std::string(kOptimizerPrefix) + b.tag + "." + ti.name, b.dst->data() + ti.offset);
   }
   opt->set_steps(t);
   return Status::Ok();
 }
 
-Status load_model_bytes(const uint8_t* bytes, size_t size, Model* out, std::map<std::string, std::string>* metadata) {
-  SafeTensorsFile file;
-  Status s = parse_safetensors(bytes, size, &file);
+Status load_model_bytes(const uint8_t* bytes, size_t size, Model* out, std::map<std::string, std::string>* metadata,
+                        uint64_t budget_bytes) {
+  // The tensors are read from the bytes in place: a file costs its own size, not twice it.
+  Header h;
+  Status s = parse_header(bytes, size, &h);
   if (!s) return s;
-  if (!(s = model_from_safetensors(file, out))) return s;
-  if (metadata) *metadata = std::move(file.metadata);
+  TensorIndex index;
+  for (const Entry& e : h.entries) index[e.name] = TensorView{&e.shape, h.data + e.begin, (e.end - e.begin) / 4};
+  if (!(s = model_from_index(h.metadata, index, out, budget_bytes))) return s;
+  if (metadata) *metadata = std::move(h.metadata);
   return Status::Ok();
 }
 
-Status load_model_file(const std::string& path, Model* out, std::map<std::string, std::string>* metadata) {
+Status load_model_file(const std::string& path, Model* out, std::map<std::string, std::string>* metadata,
+                       uint64_t budget_bytes) {
   std::vector<uint8_t> bytes;
   Status s = read_file_bytes(path, kMaxModelFileBytes, &bytes);
   if (!s) return s;
-  s = load_model_bytes(bytes.data(), bytes.size(), out, metadata);
+  s = load_model_bytes(bytes.data(), bytes.size(), out, metadata, budget_bytes);
   if (!s) return Status::Error("cannot load '" + path + "': " + s.message());
   return Status::Ok();
 }
 
+std::string temporary_path(const std::string& path) {
+#if defined(_WIN32)
+  const long pid = static_cast<long>(_getpid());
+#else
+  const long pid = static_cast<long>(::getpid());
+#endif
+  return path + "." + std::to_string(pid) + ".tmp";
+}
+
 Status save_model_file(const std::string& path, const Model& model, const std::map<std::string, std::string>& extra,
                        const Optimizer* opt) {
+  // Never a checkpoint that cannot be resumed or loaded: the file that was there stays.
+  const std::string bad = first_non_finite(model, opt);
+  if (!bad.empty())
+    return Status::Error("not writing '" + path + "': tensor '" + bad +
+                         "' holds NaN or infinite values (training diverged); the file that was there is kept");
   const std::vector<uint8_t> bytes = save_model_bytes(model, extra, opt);
   // Write a temporary file next to the target and rename it over the target only when complete,
-  // so an interrupted save never leaves a half-written model behind.
-  const std::string tmp = path + ".tmp";
+  // so an interrupted save never leaves a half-written model behind. Its name is this process's
+  // own (temporary_path), so two runs never write into one, and a stale one can be told apart.
+  const std::string tmp = temporary_path(path);
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) return Status::Error("cannot write '" + tmp + "': " + errno_text());
   bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();

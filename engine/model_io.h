@@ -14,6 +14,7 @@
 
 #include "model.h"
 #include "optimizer.h"
+#include "resources.h"
 #include "status.h"
 
 namespace dl {
@@ -28,9 +29,17 @@ struct SafeTensorsFile {
   std::map<std::string, SafeTensor> tensors;
 };
 
+// What the reader accepts (README, "Limits"): DigitLab's own headers are a few KiB and its largest
+// networks have a few hundred tensors of at most 4 dimensions.
+constexpr uint64_t kMaxHeaderBytes = uint64_t{16} << 20;  // the JSON header (Python's package: 100 MB)
+constexpr size_t kMaxTensors = 2048;                       // tensors in one file
+constexpr size_t kMaxTensorDims = 8;                       // dimensions of one tensor
+constexpr size_t kMaxHeaderValues = 65536;                 // JSON values (keys, numbers, strings) in the header
+
 // Parses bytes; refuses anything malformed with a message and leaves *out unchanged. Nothing is
 // allocated from a length in the file before it is checked against the bytes present: the tensors
-// take at most the input size, the JSON header a small multiple of its own length.
+// take at most the input size, the JSON header its own length plus a tree of at most
+// kMaxHeaderValues values (whatever the header's length), built in one pass.
 Status parse_safetensors(const uint8_t* bytes, size_t size, SafeTensorsFile* out);
 // Writes the bytes the Python package writes for the same tensors: __metadata__ first (omitted
 // when empty), tensors in name order, the header padded with spaces to a multiple of 8 bytes.
@@ -40,20 +49,27 @@ std::vector<uint8_t> serialize_safetensors(const SafeTensorsFile& file);
 // metadata gets "format" = "digitlab", "spec" = the canonical spec, plus `extra` (training facts).
 // An optimizer, when given, is stored too ("optimizer.m.<tensor>", "optimizer.v.<tensor>" for the
 // moment blocks it uses; metadata "optimizer" = its name, "optimizer_steps") so training can resume.
-// save_model_file writes path + ".tmp" and renames it over path: a crash never leaves a
-// half-written model.
+// save_model_file writes temporary_path(path) and renames it over path: a crash never leaves a
+// half-written model. It refuses (and keeps the file that was there) a model or optimizer state
+// holding NaN or infinite values.
 std::vector<uint8_t> save_model_bytes(const Model& model, const std::map<std::string, std::string>& extra,
                                       const Optimizer* opt = nullptr);
 Status save_model_file(const std::string& path, const Model& model,
                        const std::map<std::string, std::string>& extra, const Optimizer* opt = nullptr);
 // Builds the model named by the file's spec and loads its weights; *out is replaced only on success.
+// Before anything is built, the spec is parsed, the values the file holds are counted against the
+// parameters and statistics the spec has, and the model's memory at batch 1 is checked against
+// budget_bytes (resources.h): a small file cannot make this allocate more than the budget.
+// load_model_bytes reads the tensors from `bytes` in place (no copy of the file).
 Status load_model_bytes(const uint8_t* bytes, size_t size, Model* out,
-                        std::map<std::string, std::string>* metadata = nullptr);
+                        std::map<std::string, std::string>* metadata = nullptr,
+                        uint64_t budget_bytes = kDefaultBudgetBytes);
 Status load_model_file(const std::string& path, Model* out,
-                       std::map<std::string, std::string>* metadata = nullptr);
+                       std::map<std::string, std::string>* metadata = nullptr,
+                       uint64_t budget_bytes = kDefaultBudgetBytes);
 // The same from an already parsed file (e.g. a checkpoint that load_optimizer_state reads too).
 // Tensors named "optimizer.*" are ignored here; any other tensor the architecture lacks is refused.
-Status model_from_safetensors(const SafeTensorsFile& file, Model* out);
+Status model_from_safetensors(const SafeTensorsFile& file, Model* out, uint64_t budget_bytes = kDefaultBudgetBytes);
 // Resumes training: copies the moments saved by save_model_bytes(..., opt) into *opt, which must be
 // constructed for `model` with the same optimizer kind (metadata "optimizer"), and sets its step
 // count from metadata "optimizer_steps". Moment blocks that *opt does not use (e.g. v for SGD) are
@@ -62,6 +78,13 @@ Status load_optimizer_state(const SafeTensorsFile& file, const Model& model, Opt
 
 // load_model_file's size limit: far above any DigitLab model with its optimizer state.
 constexpr size_t kMaxModelFileBytes = size_t{256} << 20;
+
+// The first tensor of `model` (or, with opt, of its moments: "optimizer.m.fc1.weight") that holds a
+// NaN or an infinity, or "" when all are finite. Checked before any checkpoint or snapshot is kept.
+std::string first_non_finite(const Model& model, const Optimizer* opt = nullptr);
+
+// Where save_model_file writes before renaming: "<path>.<process id>.tmp", unique to the process.
+std::string temporary_path(const std::string& path);
 
 // Reads a whole file with a size limit (refuses larger files with a message).
 Status read_file_bytes(const std::string& path, size_t max_size, std::vector<uint8_t>* out);

@@ -58,11 +58,22 @@ Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out
   for (const Preset& p : presets()) {
     if (spec == p.name) { spec = p.spec; break; }
   }
-  std::istringstream in(spec);
+  // The length first, then at most kMaxSpecTokens + 1 tokens: a spec from a file's metadata or an
+  // API call can be any length, and tokenising it whole would cost memory in proportion.
+  if (spec.size() > kMaxSpecChars)
+    return Status::Error("the architecture spec is " + std::to_string(spec.size()) + " characters long; at most " +
+                         std::to_string(kMaxSpecChars) + " are read (" + std::to_string(kMaxSpecTokens) + " layers)");
   std::vector<std::string> tokens;
-  for (std::string t; in >> t;) tokens.push_back(t);
+  for (size_t i = 0; i < spec.size() && tokens.size() <= kMaxSpecTokens;) {
+    while (i < spec.size() && std::isspace(static_cast<unsigned char>(spec[i]))) ++i;
+    const size_t start = i;
+    while (i < spec.size() && !std::isspace(static_cast<unsigned char>(spec[i]))) ++i;
+    if (i > start) tokens.push_back(spec.substr(start, i - start));
+  }
   if (tokens.empty()) return Status::Error("the architecture spec is empty: give layers such as 'c8k5 p2 c16k5 p2 f10' or a preset name");
-  if (tokens.size() > 64) return Status::Error("the architecture spec has " + std::to_string(tokens.size()) + " tokens; at most 64 layers are supported");
+  if (tokens.size() > kMaxSpecTokens)
+    return Status::Error("the architecture spec has more than " + std::to_string(kMaxSpecTokens) +
+                         " tokens; at most " + std::to_string(kMaxSpecTokens) + " layers are supported");
 
   std::vector<LayerSpec> layers;
   int c = 1, h = 28, w = 28;  // current shape

@@ -13,12 +13,18 @@
 //   c32k5 c32k5 p2 d.25 c64k3 c64k3 p2 d.25 f256 d.5 f10
 // Presets are names for specs (see presets()); anywhere a spec is accepted a preset name is too.
 #pragma once
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "status.h"
 
 namespace dl {
+
+// A spec is read only up to these (README, "Limits"): its length is checked before it is split
+// into tokens, so a spec from a file's metadata or an API call costs no more than this to refuse.
+constexpr size_t kMaxSpecChars = 4096;
+constexpr size_t kMaxSpecTokens = 64;
 
 struct LayerSpec {
   enum Type { Conv, Pool, Dropout, Dense } type = Conv;

@@ -37,15 +37,23 @@ StepResult Trainer::accumulate(const float* images, const uint8_t* labels, int B
   return r;
 }
 
+namespace {
+bool all_finite(const std::vector<float>& v) {
+  float sum = 0.0f;
+  for (float x : v) sum += x * 0.0f;  // NaN/Inf propagate through x * 0
+  return std::isfinite(sum);
+}
+}  // namespace
+
 bool Trainer::finish_batch(float lr) {
   // A non-finite gradient would poison the parameters and the optimizer's moments for good:
   // refuse the update and let the caller decide (lower the learning rate, restore a checkpoint).
   const std::vector<float>& g = model_->grads();
-  float sum = 0.0f;
-  for (float x : g) sum += x * 0.0f;  // NaN/Inf propagate through x * 0
-  if (!std::isfinite(sum)) return false;
+  if (!all_finite(g)) return false;
   opt_.step(model_->params().data(), g.data(), lr);
-  return true;
+  // Finite gradients can still make a parameter (or a BatchNorm statistic) overflow: an Inf step.
+  // Say so, so that no snapshot or checkpoint is taken of it (issue 12, finding 9).
+  return all_finite(model_->params()) && all_finite(model_->buffers());
 }
 
 }  // namespace dl

@@ -12,7 +12,8 @@ namespace dl {
 struct StepResult {
   float loss = 0.0f;  // mean cross-entropy over the batch
   int correct = 0;    // argmax(logits) == label, counted on the batch (train mode)
-  bool finite = true; // false if the loss or any gradient was NaN/Inf: the update was NOT applied
+  bool finite = true; // false if the loss or any gradient was NaN/Inf (the update was NOT applied),
+                      // or the update made a parameter non-finite (restore a snapshot: see finish_batch)
 };
 
 class Trainer {
@@ -27,7 +28,9 @@ class Trainer {
   // finish_batch(lr). The result equals step() on the whole batch, except that BatchNorm takes its
   // statistics per chunk. accumulate() returns finite=false when the chunk's loss is NaN/Inf
   // (abandon the batch: nothing was applied); finish_batch() returns false, and applies nothing,
-  // when an accumulated gradient is not finite.
+  // when an accumulated gradient is not finite, and returns false too when the update it applied
+  // made a parameter or a BatchNorm statistic non-finite: then the parameters and the optimizer's
+  // moments are unusable until the caller restores its last good snapshot or checkpoint.
   void begin_batch();
   StepResult accumulate(const float* images, const uint8_t* labels, int B, float weight);
   bool finish_batch(float lr);

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Downloads the four canonical MNIST files into a folder (default: ./mnist) and checks their
 # sha256, so that MNIST_DIR can point at it. DigitLab never ships MNIST itself.
-#   scripts/get_mnist.sh [DIR]        then: export MNIST_DIR=DIR
-# A file already present with the right checksum is not downloaded again.
+#   scripts/get_mnist.sh [--quiet] [DIR]        then: export MNIST_DIR=DIR
+# A file already present with the right checksum is not downloaded again. Files are written under a
+# temporary name and renamed once their checksum matches, so an interrupted run leaves nothing
+# half-written. --quiet: no closing line, and only a short message when no mirror answers
+# (scripts/run.sh says what that means for the page).
 set -euo pipefail
+quiet=0
+if [ "${1:-}" = --quiet ]; then quiet=1; shift; fi
 dir="${1:-mnist}"
 mkdir -p "$dir"
 # Mirrors tried in order (the original site often refuses automated downloads).
@@ -22,11 +27,14 @@ for f in "${!sha[@]}"; do
   if [ -f "$dir/$f" ] && echo "${sha[$f]}  $dir/$f" | sha256sum -c --quiet - 2>/dev/null; then continue; fi
   ok=0
   for m in "${mirrors[@]}"; do
-    if curl -fsSL --retry 2 "$m/$f" -o "$dir/$f.part" && echo "${sha[$f]}  $dir/$f.part" | sha256sum -c --quiet - 2>/dev/null; then
+    if curl -fsSL --connect-timeout 10 --max-time 600 --retry 1 "$m/$f" -o "$dir/$f.part" 2>/dev/null && echo "${sha[$f]}  $dir/$f.part" | sha256sum -c --quiet - 2>/dev/null; then
       mv "$dir/$f.part" "$dir/$f"; ok=1; break
     fi
   done
   rm -f "$dir/$f.part"
-  [ "$ok" = 1 ] || { echo "get_mnist: could not download $f with the right checksum from any mirror; copy the four MNIST .gz files into '$dir' by hand" >&2; exit 1; }
+  if [ "$ok" != 1 ]; then
+    [ "$quiet" = 1 ] || echo "get_mnist: could not download $f with the right checksum from any mirror; copy the four MNIST .gz files into '$dir' by hand" >&2
+    exit 1
+  fi
 done
-echo "MNIST is in $dir (checksums verified). Use it with: export MNIST_DIR=$(cd "$dir" && pwd)"
+[ "$quiet" = 1 ] || echo "MNIST is in $dir (checksums verified). Use it with: export MNIST_DIR=$(cd "$dir" && pwd)"

@@ -2,6 +2,8 @@
 # DigitLab's full test run (the README's test command). Sets up what it needs itself
 # (scripts/bootstrap.sh), then runs these stages in order and stops at the first failure:
 #
+#   setup    tests/setup/*.sh            (bootstrap.sh against an empty third_party reaching only apt
+#                                         and npm; scripts/run.sh to a served page, timed)
 #   native   configure + build + ctest   (build/native: unit tests, CLI)
 #   asan     configure + build + ctest   (build/asan: the unit tests under ASan + UBSan)
 #   web      configure + build + ctest   (build/web: the unit tests as WebAssembly under Node)
@@ -15,7 +17,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-all_stages=(native asan web fuzz browser)
+all_stages=(setup native asan web fuzz browser)
 if [ $# -gt 0 ]; then stages=("$@"); else stages=("${all_stages[@]}"); fi
 for s in "${stages[@]}"; do
   case " ${all_stages[*]} " in *" $s "*) ;; *) echo "test.sh: unknown stage '$s' (stages: ${all_stages[*]})" >&2; exit 2;; esac
@@ -76,6 +78,10 @@ preset() {  # configure, build and test one CMake preset
   cmake --preset "$1" && cmake --build --preset "$1" && ctest --preset "$1"
 }
 
+setup() {  # a fresh clone's set-up: the README's first command must work before anything else
+  tests/setup/bootstrap_test.sh && tests/setup/run_test.sh
+}
+
 fuzz() {
   if ! ls tests/fuzz/fuzz_*.cpp >/dev/null 2>&1; then
     echo "test.sh: no fuzz targets in tests/fuzz/ yet"
@@ -98,6 +104,7 @@ browser() {
 for s in "${stages[@]}"; do
   case "$s" in
     native|asan|web) run_stage "$s" preset "$s" ;;
+    setup) run_stage setup setup ;;
     fuzz) run_stage fuzz fuzz ;;
     browser) run_stage browser browser ;;
   esac

@@ -18,6 +18,9 @@
 //    IndexedDB so it survives a reload. Plain IndexedDB from here rather than Emscripten's IDBFS:
 //    the app has no file system (-sFILESYSTEM=0 keeps it small), the run is one blob of bytes, and
 //    it must be read before the program starts, which is simplest here.
+// 6. After the first frame, registers the service worker (sw.js): it makes the page cross-origin
+//    isolated (threads) on hosts that cannot send the headers, from the next load on, and stores the
+//    app for offline use. It never reloads the page by itself; a newer build shows a small note.
 'use strict';
 
 (function () {
@@ -41,6 +44,9 @@
   const timing = { firstFrameMs: null, downloadedBytes: 0, downloadMs: null };
   // Which build runs: digitlab-mt (threads) on a cross-origin-isolated page, else digitlab.
   const build = { program: null, threads: false, crossOriginIsolated: window.crossOriginIsolated === true };
+  // The service worker (sw.js): 'unsupported', 'registering', 'installing', 'active' (the app is
+  // stored for offline use) or 'failed: <why>'; controlled: whether it answered this page's load.
+  const offline = { serviceWorker: 'unsupported', controlled: false, updateReady: false };
 
   // The MNIST test set for the Layers view's gallery and top images: fetched after the first frame
   // (so it never delays the start) when files.json lists it, i.e. when the build had MNIST_DIR.
@@ -78,7 +84,7 @@
     ready,
     // The app's state; drawPad is converted to CSS pixels relative to the viewport.
     state() {
-      if (!module || !module.digitlabApi) return { loading: true, timing: { ...timing }, build: { ...build } };
+      if (!module || !module.digitlabApi) return { loading: true, timing: { ...timing }, build: { ...build }, offline: { ...offline } };
       const s = module.digitlabApi.state();
       const r = canvas.getBoundingClientRect();
       const scale = s.window && s.window.width > 0 ? r.width / s.window.width : 1;
@@ -91,10 +97,18 @@
       for (const k of Object.keys(s.train.buttons)) s.train.buttons[k] = toViewport(s.train.buttons[k]);
       s.timing = { ...timing };
       s.build = { ...build };
+      s.offline = { ...offline };
       return s;
     },
     clear() { api().clear(); },
     undo() { api().undo(); },
+    // Memory in bytes: the WebAssembly heap's size and what malloc holds of it, and the JavaScript
+    // heap where the browser tells (Chromium's performance.memory). For the soak test.
+    memory() {
+      const m = api().memory();
+      m.jsHeapBytes = performance.memory ? performance.memory.usedJSHeapSize : null;
+      return m;
+    },
     // bytes: Uint8Array or ArrayBuffer of a .safetensors file. Returns {ok, error}; on error the
     // current model stays loaded.
     loadModel(bytes, name) { return api().loadModel(bytes, name || 'model file'); },
@@ -196,7 +210,11 @@
     setTimeout(() => URL.revokeObjectURL(url), 60000);
   }
 
-  // IndexedDB: database "digitlab", store "runs", key "current" = the run's safetensors bytes.
+  // IndexedDB: database "digitlab", store "runs", key "current" = the run's safetensors bytes, key
+  // "restoring" = set from before the program restores the run until it says it is done. A mark
+  // left at the next start means the restore stopped the page (an abort, a crash, a killed tab):
+  // that run is removed instead of tried again, and the page says so (issue 12, finding 7).
+  let restoring = false;
   function openStore() {
     return new Promise((resolve, reject) => {
       if (!window.indexedDB) { reject(new Error('no IndexedDB')); return; }
@@ -209,14 +227,39 @@
   async function readRun() {
     try {
       const db = await openStore();
-      return await new Promise((resolve) => {
-        const req = db.transaction('runs', 'readonly').objectStore('runs').get('current');
-        req.onsuccess = () => resolve(req.result ? new Uint8Array(req.result) : null);
-        req.onerror = () => resolve(null);
+      const get = (key) => new Promise((resolve) => {
+        const req = db.transaction('runs', 'readonly').objectStore('runs').get(key);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => resolve(undefined);
       });
+      const bytes = await get('current');
+      if (await get('restoring') !== undefined) {
+        storeRun(null);
+        await window.digitlab.stored;
+        return { bytes: null, problem: 'The training run kept in this browser stopped the page while it was being ' +
+          'restored last time, so it was removed.' };
+      }
+      if (!bytes) return { bytes: null, problem: '' };
+      markRestoring(true);
+      await window.digitlab.stored;
+      return { bytes: new Uint8Array(bytes), problem: '' };
     } catch (e) {
-      return null;  // private mode or storage off: training works, it is just not kept
+      return { bytes: null, problem: '' };  // private mode or storage off: training works, it is just not kept
     }
+  }
+  function markRestoring(on) {
+    restoring = on;
+    storeChain = storeChain.then(async () => {
+      try {
+        const db = await openStore();
+        await new Promise((resolve) => {
+          const tx = db.transaction('runs', 'readwrite');
+          if (on) tx.objectStore('runs').put(Date.now(), 'restoring'); else tx.objectStore('runs').delete('restoring');
+          tx.oncomplete = tx.onerror = tx.onabort = resolve;
+        });
+      } catch (e) { /* storage unavailable: nothing kept */ }
+    });
+    window.digitlab.stored = storeChain;
   }
   let storeChain = Promise.resolve();
   function storeRun(bytes) {
@@ -227,7 +270,7 @@
         await new Promise((resolve) => {
           const tx = db.transaction('runs', 'readwrite');
           const st = tx.objectStore('runs');
-          if (bytes) st.put(bytes.buffer, 'current'); else st.delete('current');
+          if (bytes) st.put(bytes.buffer, 'current'); else { st.delete('current'); st.delete('restoring'); }
           tx.oncomplete = resolve;
           tx.onerror = resolve;
           tx.onabort = resolve;
@@ -245,6 +288,41 @@
     messageEl.hidden = false;
     rejectReady(new Error(sentence));
   }
+
+  // --- 6. the service worker: threads on any static host, and offline use (see sw.js) -----------
+  // Registered after the first frame, so that storing the app for offline use never delays the
+  // start. It does not reload the page: the next load is isolated (threads) and works offline. When
+  // a new build replaces the stored one while the page is open, a small note offers a reload.
+  let swResolve;
+  const swSettled = new Promise((resolve) => { swResolve = resolve; });
+  async function registerServiceWorker() {
+    offline.controlled = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
+    if (!('serviceWorker' in navigator) || !window.isSecureContext) { swResolve(offline.serviceWorker); return; }
+    const hadController = offline.controlled;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (!hadController) return;  // the first install taking control of this page is no update
+      offline.updateReady = true;
+      document.getElementById('update').hidden = false;
+    });
+    document.getElementById('update-reload').addEventListener('click', () => location.reload());
+    try {
+      offline.serviceWorker = 'registering';
+      const reg = await navigator.serviceWorker.register('sw.js');
+      const worker = reg.installing || reg.waiting || reg.active;
+      const follow = () => {
+        offline.serviceWorker = worker.state === 'activated' ? 'active'
+          : worker.state === 'redundant' ? 'failed: the app could not be stored for offline use' : 'installing';
+        if (worker.state === 'activated' || worker.state === 'redundant') swResolve(offline.serviceWorker);
+      };
+      follow();
+      worker.addEventListener('statechange', follow);
+    } catch (e) {
+      offline.serviceWorker = 'failed: ' + (e && e.message ? e.message : e);
+      swResolve(offline.serviceWorker);
+    }
+  }
+  // Resolves with the service worker's final state for this load ('active' once the app is stored).
+  window.digitlab.offlineReady = () => swSettled;
 
   // --- 1. feature checks ----------------------------------------------------------------------
   // A tiny module whose one function returns a v128 (i32.const 0; i8x16.splat; i8x16.popcnt):
@@ -395,8 +473,10 @@
         modelName: MODEL_FILE,
         modelProblem,
         mnistMissing: hasMnist ? '' : MNIST_MISSING,
-        savedRun,
+        savedRun: savedRun.bytes,
+        savedRunProblem: savedRun.problem,
       },
+      digitlabRestoreDone: () => { if (restoring) markRestoring(false); },
       digitlabFetchMnist: () => { fetchMnist(); },
       digitlabDownload: offerDownload,
       digitlabStore: storeRun,
@@ -407,11 +487,20 @@
           overlay.classList.add('done');
           resolveReady(window.digitlab);
           loadTestImages(sizes);
+          registerServiceWorker();
         });
       },
       print: (text) => console.log(text),
       printErr: (text) => console.warn(text),
-      onAbort: (what) => fail('DigitLab stopped unexpectedly (' + what + '). Reloading the page may help.'),
+      onAbort: (what) => {
+        if (restoring) {  // the saved run stopped the page: it goes, so that a reload works
+          storeRun(null);
+          fail('DigitLab stopped unexpectedly (' + what + ') while restoring the training run kept in this ' +
+            'browser; that run has been removed, so reloading the page will work.');
+          return;
+        }
+        fail('DigitLab stopped unexpectedly (' + what + '). Reloading the page may help.');
+      },
     };
     module = config;
     /* global createDigitLab */
@@ -421,7 +510,16 @@
   // --- 4. model files: the picker and drag and drop ---------------------------------------------
   async function loadModelFile(file) {
     if (!file || !module || !module.digitlabApi) return;
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const a = module.digitlabApi;
+    // A file larger than the page reads is refused before it is read (issue 12, finding 6).
+    if (file.size > a.maxModelBytes) { a.modelProblem(file.name, a.tooLarge(file.size)); return; }
+    let bytes;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      a.modelProblem(file.name, 'the browser could not read it (' + (e && e.message ? e.message : e) + ')');
+      return;
+    }
     window.digitlab.loadModel(bytes, file.name);
   }
   fileInput.addEventListener('change', () => {

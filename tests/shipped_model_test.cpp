@@ -27,6 +27,18 @@ TEST(ShippedModel, LoadsWithItsSpecAndTrainingFacts) {
   EXPECT_LT(m.macs_per_image(), 20'000'000) << "the shipped model must stay cheap enough for live prediction";
 }
 
+// Issue 12, finding 10: the file records how it was trained (options), not the folders of the
+// machine it was built on; a file a person shares must not say where their home folder is.
+TEST(ShippedModel, Finding10_CommandRecordsOptionsNotLocalPaths) {
+  Model m;
+  std::map<std::string, std::string> md;
+  ASSERT_TRUE(load_model_file(kShipped, &m, &md).ok());
+  const std::string& cmd = md["command"];
+  EXPECT_EQ(cmd.find('/'), std::string::npos) << "the command names a local path: " << cmd;
+  EXPECT_NE(cmd.find("--data $MNIST_DIR"), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find("--epochs 20 --batch 64 --optimizer adam --lr 2e-3 --schedule cosine"), std::string::npos) << cmd;
+}
+
 TEST(ShippedModel, ReachesAtLeast99Point6PercentOnTheTestSet) {
   const char* dir = std::getenv("MNIST_DIR");
   if (!dir) GTEST_SKIP() << "MNIST_DIR is not set";

@@ -293,6 +293,11 @@ std::string load_error(const State& s, const std::string& name, const std::strin
 }
 }  // namespace
 
+void refuse_model(State& s, const std::string& name, const std::string& why) {
+  s.model.error = load_error(s, name, why);
+  request_redraw(s);
+}
+
 dl::Status load_model_bytes(State& s, const uint8_t* bytes, size_t size, const std::string& name) {
   dl::Model model;
   std::map<std::string, std::string> metadata;
@@ -302,7 +307,14 @@ dl::Status load_model_bytes(State& s, const uint8_t* bytes, size_t size, const s
     request_redraw(s);
     return st;
   }
-  model.plan(1);  // the app predicts one drawing at a time; plan now, not in the first frame
+  // The app predicts one drawing at a time; plan now, not in the first frame (load_model_bytes
+  // checked the model at one image against the budget, so this fits).
+  st = model.plan(1);
+  if (!st.ok()) {
+    s.model.error = load_error(s, name, st.message());
+    request_redraw(s);
+    return st;
+  }
   s.model.model = std::move(model);
   s.model.metadata = std::move(metadata);
   s.model.name = name;

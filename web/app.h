@@ -20,6 +20,9 @@ void frame(State& s);
 
 // Loads a model file; on failure the current model stays and s.model.error says why.
 dl::Status load_model_bytes(State& s, const uint8_t* bytes, size_t size, const std::string& name);
+// A model file that was not even read (too large for the page, no memory left): the sentence is
+// shown like a load error, and the current model stays.
+void refuse_model(State& s, const std::string& name, const std::string& why);
 dl::Status load_model_file(State& s, const std::string& path);
 
 void clear(State& s);

@@ -1,20 +1,26 @@
 # copy_dist.cmake — run at build time (cmake -P) by the digitlab_web_dist target: copies the page
-# (shell/), the UI font and, if it exists, the default model into the web build's dist folder, and
-# writes files.json (name -> size in bytes) so the loader's progress bar knows the total even when
-# the server compresses. Inputs: DIST, SHELL_DIR, MODEL, FONT, MNIST (a folder with the four MNIST
+# (shell/: page, loader, style, manifest; assets/: icons, UI font and, if it exists, the default
+# model) into the web build's dist folder, writes files.json (name -> size in bytes) so the loader's
+# progress bar knows the total even when the server compresses, and sw.js with the build's version.
+# Inputs: DIST, SHELL_DIR, MODEL, FONT, MNIST (a folder with the four MNIST
 # .gz files, or empty: then dist/mnist/ is removed and the Train and Layers views say how to add them).
-foreach(f index.html loader.js style.css favicon.svg)
+# Writes `content` to `path` only when it differs (a rewrite would look like a new file to servers).
+function(write_if_different path content)
+  file(WRITE "${path}.tmp" "${content}")
+  file(COPY_FILE "${path}.tmp" "${path}" ONLY_IF_DIFFERENT)
+  file(REMOVE "${path}.tmp")
+endfunction()
+
+foreach(f index.html loader.js style.css favicon.svg manifest.webmanifest)
   file(COPY_FILE "${SHELL_DIR}/${f}" "${DIST}/${f}" ONLY_IF_DIFFERENT)
+endforeach()
+foreach(f icon-192.png icon-512.png icon-maskable-512.png)  # the manifest's icons (home screen)
+  file(COPY_FILE "${SHELL_DIR}/../assets/icons/${f}" "${DIST}/${f}" ONLY_IF_DIFFERENT)
 endforeach()
 if(EXISTS "${FONT}")
   file(COPY_FILE "${FONT}" "${DIST}/DejaVuSans.ttf" ONLY_IF_DIFFERENT)
   # DejaVu's licence asks that it travels with the font.
-  foreach(lic "${SHELL_DIR}/../assets/DejaVuSans-LICENSE.txt" "/usr/share/doc/fonts-dejavu-core/copyright")
-    if(EXISTS "${lic}")
-      file(COPY_FILE "${lic}" "${DIST}/DejaVuSans-LICENSE.txt" ONLY_IF_DIFFERENT)
-      break()
-    endif()
-  endforeach()
+  file(COPY_FILE "${SHELL_DIR}/../assets/DejaVuSans-LICENSE.txt" "${DIST}/DejaVuSans-LICENSE.txt" ONLY_IF_DIFFERENT)
 else()
   message(WARNING "UI font ${FONT} not found: the app falls back to ImGui's small built-in font")
   file(REMOVE "${DIST}/DejaVuSans.ttf")
@@ -59,6 +65,20 @@ foreach(f ${_listed})
   endif()
 endforeach()
 string(APPEND _json "}\n")
-file(WRITE "${DIST}/files.json.tmp" "${_json}")
-file(COPY_FILE "${DIST}/files.json.tmp" "${DIST}/files.json" ONLY_IF_DIFFERENT)
-file(REMOVE "${DIST}/files.json.tmp")
+write_if_different("${DIST}/files.json" "${_json}")
+
+# The service worker (shell/sw.js) with this build's version: a hash of every file it stores for
+# offline use, so a new build is a new sw.js and browsers replace the stored app.
+set(_hashes "")
+foreach(f index.html loader.js style.css favicon.svg manifest.webmanifest files.json
+          icon-192.png icon-512.png icon-maskable-512.png ${_listed})
+  if(EXISTS "${DIST}/${f}" AND NOT f MATCHES "^mnist/")
+    file(SHA256 "${DIST}/${f}" _h)
+    string(APPEND _hashes "${f} ${_h}\n")
+  endif()
+endforeach()
+string(SHA256 _version "${_hashes}")
+string(SUBSTRING "${_version}" 0 16 _version)
+file(READ "${SHELL_DIR}/sw.js" _sw)
+string(REPLACE "@DIGITLAB_VERSION@" "${_version}" _sw "${_sw}")
+write_if_different("${DIST}/sw.js" "${_sw}")

@@ -7,15 +7,22 @@
 // frames on the one browser thread, so they act on the State directly and return current answers.
 // The file picker and drag and drop (loader.js) also end in loadModel().
 #include <emscripten.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
 #include <SDL.h>
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "app.h"
 #include "dataset.h"
 #include "layer_api.h"
+#include "model_io.h"
 #include "platform.h"
 #include "state_json.h"
+#include "train_options.h"
 #include "training_app.h"
 
 namespace {
@@ -63,6 +70,10 @@ EM_JS(void, js_offer_download, (const uint8_t* bytes, int size, const char* name
 EM_JS(void, js_store_run, (const uint8_t* bytes, int size), {
   if (Module.digitlabStore) Module.digitlabStore(size > 0 ? HEAPU8.slice(bytes, bytes + size) : null);
 });
+// The saved run has been restored (or refused): loader.js clears its "restoring" mark.
+EM_JS(void, js_restore_done, (), {
+  if (Module.digitlabRestoreDone) Module.digitlabRestoreDone();
+});
 // Training between frames: a MessageChannel task (not setTimeout, which is clamped to 4 ms) runs a
 // slice of training and posts the next one until there is nothing left to train. The browser draws
 // the next animation frame between two slices, so the page stays responsive while the core that
@@ -80,20 +91,58 @@ EM_JS(void, js_start_training_pump, (double slice_ms), {
   Module.digitlabPump.running = true;
   Module.digitlabPump.channel.port2.postMessage(0);
 });
-EM_JS(void, js_install_api, (), {
+// Every copy into the heap checks _malloc's answer (0 when the heap cannot grow: issue 12,
+// finding 6) and the size first: a file larger than the page reads gets a sentence, never a
+// RangeError or a write from address 0.
+EM_JS(void, js_install_api, (double max_model_bytes), {
+  var mb = function(n) { return (n / 1048576).toFixed(1) + " MB"; };
+  // bytes into the heap: the pointer, or 0 when there is no room.
+  var copyIn = function(data) {
+    var p = _malloc(Math.max(1, data.length));
+    if (p) HEAPU8.set(data, p);
+    return p;
+  };
+  var stringIn = function(text) {
+    var len = lengthBytesUTF8(text) + 1;
+    var p = _malloc(len);
+    if (p) stringToUTF8(text, p, len);
+    return p;
+  };
+  var noRoom = function(n) {
+    return "the page has no room for " + mb(n) + " more (its memory is full: reload the page, or use a smaller file)";
+  };
+  var mnistFailed = false;
   var api = {
+    maxModelBytes: max_model_bytes,
+    tooLarge: function(n) { return "it is " + mb(n) + "; model files of at most " + mb(max_model_bytes) + " are read"; },
     state: function() { return JSON.parse(UTF8ToString(_digitlab_api_state_json())); },
+    // The WebAssembly heap: its size and the bytes malloc hands out (for the soak test).
+    memory: function() { return { heapBytes: _digitlab_api_heap_bytes(), mallocBytes: _digitlab_api_malloc_bytes() }; },
     clear: function() { _digitlab_api_clear(); },
     undo: function() { _digitlab_api_undo(); },
     setClassroom: function(on) { _digitlab_api_set_classroom(on ? 1 : 0); },
+    // Says why a model file was not loaded (the current model stays); returns loadModel's answer.
+    modelProblem: function(name, why) {
+      var n = stringIn(String(name || "model file")), w = stringIn(String(why));
+      if (n && w) _digitlab_api_model_problem(n, w);
+      if (n) _free(n);
+      if (w) _free(w);
+      var error = api.state().modelError;
+      return { ok: false, error: error || ("Could not load " + name + ": " + why) };
+    },
     loadModel: function(bytes, name) {
-      var data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-      var p = _malloc(Math.max(1, data.length));
-      HEAPU8.set(data, p);
       var label = String(name || "model file");
-      var len = lengthBytesUTF8(label) + 1;
-      var q = _malloc(len);
-      stringToUTF8(label, q, len);
+      var data;
+      try {
+        data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+      } catch (e) {
+        return api.modelProblem(label, "its bytes could not be read (" + (e && e.message ? e.message : e) + ")");
+      }
+      if (data.length > max_model_bytes) return api.modelProblem(label, api.tooLarge(data.length));
+      var p = copyIn(data);
+      if (!p) return api.modelProblem(label, noRoom(data.length));
+      var q = stringIn(label);
+      if (!q) { _free(p); return api.modelProblem(label, noRoom(label.length)); }
       var ok = _digitlab_api_load_model(p, data.length, q);
       _free(p);
       _free(q);
@@ -101,9 +150,8 @@ EM_JS(void, js_install_api, (), {
     },
     trainStart: function(options) {
       var text = JSON.stringify(options || {});
-      var len = lengthBytesUTF8(text) + 1;
-      var p = _malloc(len);
-      stringToUTF8(text, p, len);
+      var p = stringIn(text);
+      if (!p) return { ok: false, error: "train.start: " + noRoom(text.length) };
       var err = UTF8ToString(_digitlab_api_train_start(p));
       _free(p);
       return err ? { ok: false, error: err } : { ok: true, error: null };
@@ -122,16 +170,18 @@ EM_JS(void, js_install_api, (), {
     },
     mnistProgress: function(received, total) { _digitlab_api_mnist_progress(received, total); },
     mnistFile: function(which, bytes) {
-      var p = _malloc(Math.max(1, bytes.length));
-      HEAPU8.set(bytes, p);
+      var p = copyIn(bytes);
+      if (!p) { mnistFailed = true; return false; }
       _digitlab_api_mnist_file(which, p, bytes.length);
       _free(p);
+      return true;
     },
     mnistDone: function(error, missing) {
       var text = String(error || "");
-      var len = lengthBytesUTF8(text) + 1;
-      var p = _malloc(len);
-      stringToUTF8(text, p, len);
+      if (!text && mnistFailed) text = "The MNIST images do not fit in this page's memory; reload the page to free it and press Start again.";
+      mnistFailed = false;
+      var p = stringIn(text);
+      if (!p) return;
       _digitlab_api_mnist_done(p, missing ? 1 : 0);
       _free(p);
     }
@@ -145,6 +195,13 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE const char* digitlab_api_state_json() {
   app::write_state_json(*g_state, &g_state->json);
   return g_state->json.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE double digitlab_api_heap_bytes() { return static_cast<double>(emscripten_get_heap_size()); }
+
+EMSCRIPTEN_KEEPALIVE double digitlab_api_malloc_bytes() {
+  const struct mallinfo mi = mallinfo();
+  return static_cast<double>(mi.uordblks);
 }
 
 EMSCRIPTEN_KEEPALIVE void digitlab_api_clear() {
@@ -162,49 +219,33 @@ EMSCRIPTEN_KEEPALIVE void digitlab_api_set_classroom(int on) {
   app::request_redraw(*g_state);
 }
 
+EMSCRIPTEN_KEEPALIVE void digitlab_api_model_problem(const char* name, const char* why) {
+  app::refuse_model(*g_state, name, why);
+}
+
 EMSCRIPTEN_KEEPALIVE int digitlab_api_load_model(const uint8_t* bytes, int size, const char* name) {
   const dl::Status st = app::load_model_bytes(*g_state, bytes, static_cast<size_t>(size), name);
   app::predict_now(*g_state);
   return st.ok() ? 1 : 0;
 }
 
-// Training (window.digitlab.train). Returns "" or the sentence saying why it did not start.
+// Training (window.digitlab.train). Returns "" or the sentence saying why it did not start. The
+// options are typed and range-checked (train_options.h): a wrong value is that sentence.
 EMSCRIPTEN_KEEPALIVE const char* digitlab_api_train_start(const char* options_json) {
   static std::string error;
   error.clear();
   app::TrainOptions o = g_state->training.panel.edit;
-  const nlohmann::json j = nlohmann::json::parse(options_json, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) {
-    error = "train.start(options): options must be an object";
+  bool compare = false, include_r2 = false;
+  dl::Status st = app::parse_train_options(options_json, &o, &compare, &include_r2);
+  if (!st.ok()) {
+    error = st.message();
     return error.c_str();
   }
-  const auto text = [&](const char* k, std::string* out) {
-    if (j.contains(k) && j[k].is_string()) *out = j[k].get<std::string>();
-  };
-  const auto number = [&](const char* k) { return j.contains(k) && j[k].is_number(); };
-  text("preset", &o.spec);
-  text("spec", &o.spec);
-  std::string optimizer;
-  text("optimizer", &optimizer);
-  if (!optimizer.empty() && !dl::parse_optimizer(optimizer, &o.optimizer).ok()) {
-    error = "train.start: unknown optimizer '" + optimizer + "'; use sgd, adam or rmsprop";
+  if (compare) {
+    app::training_compare(*g_state, o, include_r2);
     return error.c_str();
   }
-  std::string schedule;
-  text("schedule", &schedule);
-  if (!schedule.empty()) o.cosine = schedule == "cosine";
-  if (number("lr")) o.lr = j["lr"].get<float>();
-  if (number("batch")) o.batch = j["batch"].get<int>();
-  if (number("epochs")) o.epochs = j["epochs"].get<float>();
-  if (number("subset")) o.subset = j["subset"].get<int>();
-  if (number("seed")) o.seed = j["seed"].get<uint64_t>();
-  if (j.contains("augment") && j["augment"].is_boolean()) o.augment = j["augment"].get<bool>();
-  if (j.contains("compare") && j["compare"].is_boolean() && j["compare"].get<bool>()) {
-    const bool slow = j.contains("includeR2") && j["includeR2"].is_boolean() && j["includeR2"].get<bool>();
-    app::training_compare(*g_state, o, slow);
-    return error.c_str();
-  }
-  const dl::Status st = app::training_start(*g_state, o);
+  st = app::training_start(*g_state, o);
   if (!st.ok()) error = st.message();
   return error.c_str();
 }
@@ -268,11 +309,25 @@ EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_done(const char* error, int missing
 namespace platform {
 
 namespace {
-void take_asset(const char* key, std::vector<uint8_t>* out) {
+// The asset's bytes, or false with *problem set when it is larger than max_bytes or the heap has no
+// room for it (a probe allocation first: std::vector would abort the program instead).
+bool take_asset(const char* key, std::vector<uint8_t>* out, size_t max_bytes, std::string* problem) {
   const int n = js_asset_size(key);
-  if (n < 0) return;
+  if (n < 0) return true;
+  if (static_cast<size_t>(n) > max_bytes) {
+    *problem = "it is " + std::to_string(n >> 20) + " MB, more than the " + std::to_string(max_bytes >> 20) +
+               " MB this page reads";
+    return false;
+  }
+  void* probe = std::malloc(static_cast<size_t>(n) + (size_t{1} << 20));
+  if (!probe) {
+    *problem = "the page has no room for its " + std::to_string(n >> 20) + " MB";
+    return false;
+  }
+  std::free(probe);
   out->resize(static_cast<size_t>(n));
   js_asset_take(key, out->data());
+  return true;
 }
 std::string asset_string(const char* key) {
   char buf[1024];
@@ -282,10 +337,12 @@ std::string asset_string(const char* key) {
 }  // namespace
 
 void load_assets(int, char**, Assets* out) {
-  take_asset("font", &out->font);
-  take_asset("model", &out->model);
+  std::string problem;
+  if (!take_asset("font", &out->font, size_t{64} << 20, &problem)) out->font.clear();  // ImGui's own font then
   out->model_name = asset_string("modelName");
   out->problem = asset_string("modelProblem");
+  if (!take_asset("model", &out->model, dl::kMaxModelFileBytes, &problem))
+    out->problem = "Could not load " + out->model_name + ": " + problem + ". Load a model file to get answers.";
 }
 
 void set_gl_attributes() {
@@ -303,13 +360,27 @@ void open_file_picker() { js_open_file_picker(); }
 
 void start(app::State* s) {
   g_state = s;
-  js_install_api();
+  js_install_api(static_cast<double>(dl::kMaxModelFileBytes));
   // Without the MNIST files next to the page, the Train view says how to add them.
   s->training.mnist_missing = asset_string("mnistMissing");
-  // A training run kept in browser storage (IndexedDB, see loader.js) comes back paused.
+  // A training run kept in browser storage (IndexedDB, see loader.js) comes back paused. One that
+  // cannot be restored, in any way, is removed and the Train view says so (issue 12, finding 7):
+  // refused here, or (an abort) found by loader.js's "restoring" mark at the next start.
+  std::string problem = asset_string("savedRunProblem");
+  std::string why;
   std::vector<uint8_t> run;
-  take_asset("savedRun", &run);
-  if (!run.empty() && !app::training_restore(*s, run.data(), run.size()).ok()) js_store_run(nullptr, 0);
+  if (!take_asset("savedRun", &run, dl::kMaxModelFileBytes, &why)) {
+    js_store_run(nullptr, 0);
+    problem = "The training run kept in this browser could not be restored (" + why + "), so it was removed.";
+  } else if (!run.empty()) {
+    const dl::Status st = app::training_restore(*s, run.data(), run.size());
+    if (!st.ok()) {
+      js_store_run(nullptr, 0);
+      problem = "The training run kept in this browser could not be restored (" + st.message() + "), so it was removed.";
+    }
+  }
+  js_restore_done();
+  if (!problem.empty()) app::training_notice(*s, problem);
   app::install_layer_api(s);  // window.digitlab.layers
 }
 

@@ -19,12 +19,16 @@ void TopImages::Start(const dl::Model& model, int model_version, const TestImage
   if (copy_.spec() != model.spec() || copy_.num_layers() != model.num_layers()) {
     dl::Model m;
     if (!dl::Model::build(model.spec(), 1, &m).ok()) { running_ = false; return; }
+    // The largest batch up to kBatch that the model's budget allows (batch 1 always does: the
+    // model was built within it); the two buffers are then at most its activations.
+    batch_ = kBatch;
+    while (batch_ > 1 && !m.plan(batch_).ok()) batch_ /= 2;
+    if (!m.plan(batch_).ok()) { running_ = false; return; }
     copy_ = std::move(m);
-    copy_.plan(kBatch);
     size_t largest = 0;
     for (int i = 0; i < copy_.num_layers(); ++i) largest = std::max(largest, static_cast<size_t>(copy_.layer(i).out().size()));
     largest = std::max(largest, static_cast<size_t>(dl::kImageSize));
-    bufs_.assign(2, std::vector<float>(largest * kBatch));
+    bufs_.assign(2, std::vector<float>(largest * static_cast<size_t>(batch_)));
   }
   std::copy(model.params().begin(), model.params().end(), copy_.params().begin());
   std::copy(model.buffers().begin(), model.buffers().end(), copy_.buffers().begin());
@@ -47,16 +51,16 @@ bool TopImages::Step(const TestImages& test, double budget_ms) {
   const int map = out.h * out.w;
   dl::ForwardContext ctx;  // evaluation mode, one thread
   while (next_ < total_ && now_ms() - t0 < budget_ms) {
-    const int B = std::min(kBatch, total_ - next_);
+    const int B = std::min(batch_, total_ - next_);
     // Layers 0..layer_ on B images; padding a short last batch keeps the planned batch size.
     std::fill(bufs_[0].begin(), bufs_[0].end(), 0.0f);
     std::copy(test.set.image(next_), test.set.image(next_) + static_cast<size_t>(B) * dl::kImageSize, bufs_[0].begin());
     int cur = 0;
     for (int i = 0; i <= layer_; ++i) {
-      copy_.layer(i).forward(bufs_[cur].data(), bufs_[1 - cur].data(), kBatch, ctx);
+      copy_.layer(i).forward(bufs_[cur].data(), bufs_[1 - cur].data(), batch_, ctx);
       cur = 1 - cur;
     }
-    const float* acts = bufs_[cur].data();  // (kBatch, out.size())
+    const float* acts = bufs_[cur].data();  // (batch_, out.size())
     for (int b = 0; b < B; ++b) {
       const float* m = acts + static_cast<size_t>(b) * out.size() + static_cast<size_t>(channel_) * map;
       const int at = static_cast<int>(std::max_element(m, m + map) - m);

@@ -17,7 +17,7 @@ namespace app {
 class TopImages {
  public:
   static constexpr int kTop = 9;
-  static constexpr int kBatch = 32;
+  static constexpr int kBatch = 32;  // images per forward pass, or fewer when the model's budget asks
 
   struct Hit {
     int index = -1;     // test-set image
@@ -41,7 +41,8 @@ class TopImages {
 
  private:
   dl::Model copy_;                        // the scan's own model (same spec, same parameters)
-  std::vector<std::vector<float>> bufs_;  // two (kBatch, largest layer size) ping-pong buffers
+  std::vector<std::vector<float>> bufs_;  // two (batch_, largest layer size) ping-pong buffers
+  int batch_ = kBatch;                    // the copy's planned batch
   std::vector<Hit> hits_;
   int layer_ = -1, channel_ = -1, model_version_ = -1;
   int next_ = 0, total_ = 0;

@@ -9,6 +9,7 @@
 #include "app_state.h"
 #include "imgui.h"
 #include "spec.h"
+#include "train_options.h"
 
 namespace app {
 
@@ -36,8 +37,7 @@ void copy_to_pad(State& s) {
   ModelSlot& slot = s.model;
   if (!trained_on_pad(s) || slot.model.spec() != m.spec()) {
     dl::Model copy;
-    if (!dl::Model::build(m.spec(), 1, &copy).ok()) return;
-    copy.plan(1);
+    if (!dl::Model::build(m.spec(), 1, &copy).ok() || !copy.plan(1).ok()) return;
     slot.model = std::move(copy);
     slot.metadata.clear();
     slot.metadata["spec"] = m.spec();
@@ -215,6 +215,14 @@ bool training_wants_frame(const State& s) {
 
 dl::Status training_start(State& s, const TrainOptions& o) {
   Training& t = s.training;
+  // The options and the network's memory are checked before anything else, data or not: a run
+  // that cannot start is refused now, not after an 11 MB download.
+  const dl::Status ok = check_train_options(o, TrainingSession::MaxThreads(), t.session.budget());
+  if (!ok.ok()) {
+    t.session.Notice(ok.message());
+    request_redraw(s);
+    return ok;
+  }
   t.panel.edit = o;
   t.compare.running = false;
   t.compare.current.clear();
@@ -374,6 +382,11 @@ dl::Status training_restore(State& s, const uint8_t* bytes, size_t size) {
   if (st.ok()) t.panel.edit = t.session.options();
   request_redraw(s);
   return st;
+}
+
+void training_notice(State& s, const std::string& sentence) {
+  s.training.session.Notice(sentence);
+  request_redraw(s);
 }
 
 }  // namespace app

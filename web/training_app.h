@@ -89,5 +89,7 @@ void training_data_progress(State& s, double received, double total);
 void training_set_data(State& s, dl::Dataset train, dl::Dataset test);
 void training_data_failed(State& s, const std::string& message, bool missing);
 dl::Status training_restore(State& s, const uint8_t* bytes, size_t size);
+// A sentence for the Train view that is not about a run (e.g. a saved run that was removed).
+void training_notice(State& s, const std::string& sentence);
 
 }  // namespace app

@@ -2,6 +2,7 @@
 #include "training_session.h"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "model_io.h"
 #include "rng.h"
 #include "spec.h"
+#include "train_options.h"
 
 namespace app {
 
@@ -41,25 +43,57 @@ std::string format_lr(float lr) {
 // frames, and that pause is not training time.
 constexpr double kMaxGapMs = 250.0;
 
-// A number from the run's JSON, or def when it is missing or not a number (nlohmann's value() would
-// throw, and exceptions are off in the browser build).
-template <typename T>
-T num(const nlohmann::json& j, const char* key, T def) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<T>() : def;
-}
-bool flag(const nlohmann::json& j, const char* key, bool def) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_boolean() ? it->get<bool>() : def;
-}
-std::string text(const nlohmann::json& j, const char* key, const std::string& def) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : def;
-}
-bool all_numbers(const nlohmann::json& p, size_t n) {
-  if (!p.is_array() || p.size() != n) return false;
-  for (const auto& x : p) if (!x.is_number()) return false;
-  return true;
+// The run's JSON (SaveBytes), read back with every value typed and range-checked: a saved run is a
+// file (IndexedDB, a download), and get<int> on 1e300 or a float from 1e39 is undefined behaviour.
+// Each reader returns "" or the sentence saying which value is wrong.
+struct RunReader {
+  const nlohmann::json& run;
+  std::string error;
+  const nlohmann::json* find(const char* key, bool required) {
+    const auto it = run.find(key);
+    if (it != run.end()) return &*it;
+    if (required && error.empty()) error = std::string("'") + key + "' is missing";
+    return nullptr;
+  }
+  void keep(const dl::Status& s) { if (!s.ok() && error.empty()) error = s.message(); }
+  template <typename T>
+  void whole(const char* key, int64_t lo, int64_t hi, T* out, bool required = true) {
+    int64_t v = 0;
+    if (const nlohmann::json* j = find(key, required)) {
+      const dl::Status s = app::json_read::whole(*j, std::string("'") + key + "'", lo, hi, &v);
+      keep(s);
+      if (s.ok()) *out = static_cast<T>(v);
+    }
+  }
+  void number(const char* key, double lo, double hi, double* out, bool required = true) {
+    if (const nlohmann::json* j = find(key, required)) keep(app::json_read::number(*j, std::string("'") + key + "'", lo, hi, out));
+  }
+  void flag(const char* key, bool* out) {
+    if (const nlohmann::json* j = find(key, false)) {
+      if (j->is_boolean()) *out = j->get<bool>();
+      else if (error.empty()) error = std::string("'") + key + "' must be true or false";
+    }
+  }
+  void text(const char* key, std::string* out) {
+    if (const nlohmann::json* j = find(key, true)) {
+      if (j->is_string()) *out = j->get<std::string>();
+      else if (error.empty()) error = std::string("'") + key + "' must be a string";
+    }
+  }
+};
+
+// A curve point [epoch, step, value...]: finite floats and a whole step within the run.
+dl::Status curve_point(const nlohmann::json& p, size_t n, int total_steps, float* values, int* step) {
+  if (!p.is_array() || p.size() != n) return dl::Status::Error("a point is not a list of " + std::to_string(n) + " numbers");
+  int64_t st = 0;
+  dl::Status s = app::json_read::whole(p[1], "a point's step", 0, total_steps, &st);
+  if (!s.ok()) return s;
+  *step = static_cast<int>(st);
+  for (size_t i = 0; i < n; ++i) {
+    if (i == 1) continue;
+    if (!(s = app::json_read::finite_float(p[i], "a point's value", &values[i])).ok()) return s;
+  }
+  return dl::Status::Ok();
 }
 
 }  // namespace
@@ -81,18 +115,17 @@ void TrainingSession::SetData(dl::Dataset train, dl::Dataset test) {
 
 dl::Status TrainingSession::Start(const TrainOptions& o) {
   if (!HasData()) return dl::Status::Error("The MNIST images are not loaded yet.");
-  std::vector<dl::LayerSpec> layers;
-  std::string canonical;
-  dl::Status st = dl::parse_spec(o.spec, &layers, &canonical);
+  // The options, the spec and the network's memory for training at this batch on as many threads
+  // as the session may ever use, all before anything is allocated.
+  dl::Resources need;
+  dl::Status st = check_train_options(o, MaxThreads(), budget_, &need);
+  if (st.ok()) st = dl::probe_memory(need.total, "Training this network");
   if (!st.ok()) {
-    message_ = "Cannot train that network: " + st.message();
+    message_ = st.message();
     return st;
   }
-  if (!(o.lr > 0.0f) || !std::isfinite(o.lr)) return dl::Status::Error("The learning rate must be a positive number.");
-  if (o.batch < 1 || o.batch > 1024) return dl::Status::Error("The batch size must be between 1 and 1024.");
-  if (!(o.epochs > 0.0f) || o.epochs > 100.0f) return dl::Status::Error("Epochs must be more than 0 and at most 100.");
   auto model = std::make_unique<dl::Model>();
-  st = dl::Model::build(o.spec, o.seed, model.get());
+  st = dl::Model::build(o.spec, o.seed, model.get(), budget_);
   if (!st.ok()) {
     message_ = "Cannot train that network: " + st.message();
     return st;
@@ -126,8 +159,10 @@ int TrainingSession::MaxThreads() {
 
 const char* TrainingSession::ThreadsNote() {
   if (dl::kThreadsAvailable) return nullptr;
-  return "1 thread: this page is not cross-origin isolated, so the browser allows no more "
-         "(a server sending the COOP/COEP headers, like scripts/serve.mjs, gives one per core)";
+  return "1 thread: this page is not cross-origin isolated yet, so the browser allows no more. "
+         "Reload the page: DigitLab's service worker then isolates it and training gets one thread "
+         "per core (service workers need https or localhost; a server sending the COOP/COEP "
+         "headers, like scripts/serve.mjs, needs no reload).";
 }
 
 void TrainingSession::SetThreads(int threads) {
@@ -138,14 +173,25 @@ void TrainingSession::SetThreads(int threads) {
 void TrainingSession::ApplyThreads() {
   if (!model_ || model_->threads() == threads_) return;
   model_->set_threads(threads_);
-  model_->plan(options_.batch);  // the scratch is per thread
+  // The scratch is per thread. Start and RestoreBytes checked the budget for MaxThreads() threads,
+  // so this fits; should it not, one thread (the smallest scratch) does.
+  if (!model_->plan(options_.batch).ok()) {
+    threads_ = 1;
+    model_->set_threads(1);
+    (void)model_->plan(options_.batch);
+  }
+}
+
+void TrainingSession::Notice(const std::string& sentence) {
+  if (status_ == Status::Empty || status_ == Status::Finished) message_ = sentence;
 }
 
 void TrainingSession::BuildRun() {
   const TrainOptions& o = options_;
   train_count_ = o.subset > 0 ? std::min(o.subset, pool_.count) : pool_.count;
-  steps_per_epoch_ = (train_count_ + o.batch - 1) / o.batch;
+  steps_per_epoch_ = std::max(1, (train_count_ + o.batch - 1) / o.batch);
   total_steps_ = std::max(1, static_cast<int>(std::ceil(o.epochs * steps_per_epoch_ - 1e-3)));
+  step_ = std::min(step_, total_steps_);  // a restored run on other data: never past the end
   curve_every_ = std::max(1, total_steps_ / 300);
   validate_every_ = std::max(1, total_steps_ / 12);
   snapshot_every_ = 50;
@@ -157,7 +203,10 @@ void TrainingSession::BuildRun() {
   batch_pos_ = batch_n_ = 0;
   interval_loss_ = 0;
   interval_correct_ = interval_images_ = 0;
-  model_->plan(o.batch);
+  // Start and RestoreBytes checked this batch's training against the budget (check_train_options).
+  const dl::Status planned = model_->plan(o.batch);
+  assert(planned.ok() && "the run's batch was checked against the budget before");
+  (void)planned;
   ready_ = true;
 }
 
@@ -168,6 +217,10 @@ void TrainingSession::Pause() {
 void TrainingSession::Resume() {
   if (status_ != Status::Paused || !HasData()) return;
   if (!ready_) BuildRun();
+  if (step_ >= total_steps_) {  // nothing left to train (a restored run on other data)
+    status_ = Status::Finished;
+    return;
+  }
   diverged_ = false;
   message_.clear();
   status_ = Status::Running;
@@ -309,6 +362,9 @@ void TrainingSession::EndStep(float lr) {
 }
 
 void TrainingSession::Snapshot() {
+  // Only finite weights become the state a divergence rolls back to (issue 12, finding 9): the
+  // previous good snapshot stays otherwise.
+  if (!dl::first_non_finite(*model_, &trainer_->optimizer()).empty()) return;
   good_.step = step_;
   good_.params = model_->params();
   good_.buffers = model_->buffers();
@@ -438,6 +494,7 @@ double TrainingSession::eta() const {
 
 std::vector<uint8_t> TrainingSession::SaveBytes() const {
   if (!model_) return {};
+  if (!dl::first_non_finite(*model_, &trainer_->optimizer()).empty()) return {};  // never store a poisoned run
   nlohmann::json run;
   run["spec"] = options_.spec;
   run["optimizer"] = dl::optimizer_name(options_.optimizer);
@@ -463,7 +520,7 @@ std::vector<uint8_t> TrainingSession::SaveBytes() const {
   std::map<std::string, std::string> extra;
   extra["name"] = "trained in the browser (" + options_.spec + ")";
   extra["trained_with"] = "DigitLab web app";
-  extra["digitlab_run"] = run.dump();
+  extra["digitlab_run"] = run.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2f", static_cast<double>(epoch()));
   extra["epochs"] = buf;
@@ -477,44 +534,90 @@ dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
   const auto it = file.metadata.find("digitlab_run");
   if (it == file.metadata.end()) return dl::Status::Error("this file holds a model but no training run");
   const nlohmann::json run = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-  if (!run.is_object() || !run.contains("step") || !run.contains("curve") || !run["curve"].is_array()) {
-    return dl::Status::Error("the training run in this file is damaged");
-  }
-  auto model = std::make_unique<dl::Model>();
-  st = dl::model_from_safetensors(file, model.get());
-  if (!st.ok()) return st;
+  if (!run.is_object()) return dl::Status::Error("the training run in this file is damaged (not a JSON object)");
+  auto damaged = [](const std::string& why) {
+    return dl::Status::Error("the training run in this file is damaged: " + why);
+  };
+
+  // The options, typed and in the ranges of the Train view's fields.
+  RunReader r{run, ""};
   TrainOptions o;
-  o.spec = text(run, "spec", "R1");
-  dl::OptimizerConfig::Kind kind = dl::OptimizerConfig::Adam;
-  if (!dl::parse_optimizer(text(run, "optimizer", "adam"), &kind).ok()) {
-    return dl::Status::Error("the training run names an unknown optimizer");
+  std::string optimizer;
+  double lr = 0, epochs = 0;
+  r.text("spec", &o.spec);
+  r.text("optimizer", &optimizer);
+  r.number("lr", 0, kMaxLearningRate, &lr);
+  r.flag("cosine", &o.cosine);
+  r.whole("batch", 1, kMaxBatch, &o.batch);
+  r.number("epochs", 0, kMaxEpochs, &epochs);
+  r.flag("augment", &o.augment);
+  r.whole("subset", 0, kMaxSubset, &o.subset);
+  if (const nlohmann::json* j = r.find("seed", true)) r.keep(json_read::seed(*j, "'seed'", &o.seed));
+  if (!r.error.empty()) return damaged(r.error);
+  if (!dl::parse_optimizer(optimizer, &o.optimizer).ok()) return damaged("it names an unknown optimizer");
+  o.lr = static_cast<float>(lr);
+  o.epochs = static_cast<float>(epochs);
+  // Ranges, the spec, and the network's memory for training at this batch (as Start checks).
+  dl::Resources need;
+  st = check_train_options(o, MaxThreads(), budget_, &need);
+  if (!st.ok()) return damaged(st.message());
+  st = dl::probe_memory(need.total, "Restoring this run");
+  if (!st.ok()) return st;
+
+  // The position in the run, consistent with the options.
+  int train_images = 0, steps_per_epoch = 0, total_steps = 0, step = 0;
+  double images_seen = 0, elapsed = 0;
+  bool finished = false;
+  r.whole("train_images", 1, kMaxSubset, &train_images);
+  r.whole("steps_per_epoch", 1, kMaxSubset, &steps_per_epoch);
+  r.whole("total_steps", 1, static_cast<int64_t>(kMaxEpochs) * kMaxSubset, &total_steps);
+  r.number("images_seen", 0, 1e13, &images_seen);
+  r.number("elapsed", 0, 1e10, &elapsed);
+  r.flag("finished", &finished);
+  if (!r.error.empty()) return damaged(r.error);
+  r.whole("step", 0, total_steps, &step);
+  if (!r.error.empty()) return damaged(r.error);
+  if (steps_per_epoch != (train_images + o.batch - 1) / o.batch)
+    return damaged("its " + std::to_string(steps_per_epoch) + " steps per epoch do not fit " +
+                   std::to_string(train_images) + " images in batches of " + std::to_string(o.batch));
+  if (total_steps != std::max(1, static_cast<int>(std::ceil(o.epochs * steps_per_epoch - 1e-3))))
+    return damaged("its " + std::to_string(total_steps) + " steps do not make the epochs it plans");
+
+  // The curves.
+  const nlohmann::json* curve_json = r.find("curve", true);
+  if (!curve_json || !curve_json->is_array()) return damaged("'curve' is not a list");
+  std::vector<CurvePoint> curve;
+  std::vector<ValPoint> val;
+  for (const auto& p : *curve_json) {
+    float v[4] = {};
+    int s = 0;
+    if (!(st = curve_point(p, 4, total_steps, v, &s)).ok()) return damaged("the training curve: " + st.message());
+    curve.push_back(CurvePoint{v[0], s, v[2], v[3]});
   }
-  o.optimizer = kind;
-  o.lr = num(run, "lr", 3e-3f);
-  o.cosine = flag(run, "cosine", true);
-  o.batch = std::clamp(num(run, "batch", 32), 1, 1024);
-  o.epochs = num(run, "epochs", 1.0f);
-  o.augment = flag(run, "augment", false);
-  o.subset = num(run, "subset", 0);
-  o.seed = num(run, "seed", uint64_t{1});
+  if (const nlohmann::json* vj = r.find("validation", false)) {
+    if (!vj->is_array()) return damaged("'validation' is not a list");
+    for (const auto& p : *vj) {
+      float v[3] = {};
+      int s = 0;
+      if (!(st = curve_point(p, 3, total_steps, v, &s)).ok()) return damaged("the validation curve: " + st.message());
+      val.push_back(ValPoint{v[0], s, v[2]});
+    }
+  }
+
+  // The model: the file's network must be the run's, within the budget (model_io checks it).
+  auto model = std::make_unique<dl::Model>();
+  st = dl::model_from_safetensors(file, model.get(), budget_);
+  if (!st.ok()) return st;
+  std::string canonical;
+  if (!dl::parse_spec(o.spec, nullptr, &canonical).ok() || canonical != model->spec())
+    return damaged("its spec '" + o.spec.substr(0, 80) + "' is not the file's network '" + model->spec() + "'");
   dl::OptimizerConfig cfg;
   cfg.kind = o.optimizer;
   cfg.lr = o.lr;
   auto trainer = std::make_unique<dl::Trainer>(model.get(), cfg, o.seed);
   st = dl::load_optimizer_state(file, *model, &trainer->optimizer());
   if (!st.ok()) return st;
-  std::vector<CurvePoint> curve;
-  std::vector<ValPoint> val;
-  for (const auto& p : run["curve"]) {
-    if (!all_numbers(p, 4)) return dl::Status::Error("the training curve in this file is damaged");
-    curve.push_back(CurvePoint{p[0].get<float>(), p[1].get<int>(), p[2].get<float>(), p[3].get<float>()});
-  }
-  if (run.contains("validation") && run["validation"].is_array()) {
-    for (const auto& p : run["validation"]) {
-      if (!all_numbers(p, 3)) return dl::Status::Error("the validation curve in this file is damaged");
-      val.push_back(ValPoint{p[0].get<float>(), p[1].get<int>(), p[2].get<float>()});
-    }
-  }
+
   // All checked: replace the run.
   options_ = o;
   model_ = std::move(model);
@@ -522,20 +625,21 @@ dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
   trainer_ = std::move(trainer);
   curve_ = std::move(curve);
   val_ = std::move(val);
-  step_ = std::max(0, num(run, "step", 0));
-  total_steps_ = std::max(1, num(run, "total_steps", 1));
-  steps_per_epoch_ = std::max(1, num(run, "steps_per_epoch", 1));
-  train_count_ = num(run, "train_images", 0);
-  images_seen_ = num(run, "images_seen", 0.0);
-  elapsed_ = num(run, "elapsed", 0.0);
+  step_ = step;
+  total_steps_ = total_steps;
+  steps_per_epoch_ = steps_per_epoch;
+  train_count_ = train_images;
+  images_seen_ = images_seen;
+  elapsed_ = elapsed;
   ips_ = 0;
   ips_window_t_ = -1;
-  status_ = flag(run, "finished", false) ? Status::Finished : Status::Paused;
+  status_ = finished ? Status::Finished : Status::Paused;
   diverged_ = false;
+  message_.clear();
   has_eval_ = eval_pending_ = val_pending_ = false;
   batch_pos_ = 0;
   ready_ = false;  // the batch buffers and the order are made when training resumes
-  model_->plan(o.batch);
+  if (!model_->plan(o.batch).ok()) (void)model_->plan(1);  // checked above: the batch fits
   good_ = Good{};
   Snapshot();
   ++weights_version_;

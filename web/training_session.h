@@ -24,6 +24,7 @@
 #include "model.h"
 #include "optimizer.h"
 #include "parallel.h"
+#include "resources.h"
 #include "status.h"
 #include "train.h"
 
@@ -70,7 +71,8 @@ class TrainingSession {
 
   // --- the run ---
   // Builds a fresh model from options.spec and starts training (needs data). On a bad spec or
-  // option nothing changes and the status says why.
+  // option, or a network whose training at options.batch would exceed the page's memory budget
+  // (check_train_options, train_options.h), nothing changes and the status says why.
   dl::Status Start(const TrainOptions& options);
   void Pause();
   void Resume();
@@ -90,6 +92,9 @@ class TrainingSession {
   const dl::Model& model() const { return *model_; }
   const TrainOptions& options() const { return options_; }
   const std::string& message() const { return message_; }  // the last event a person should read
+  // Shows a sentence about the session that is not an event of a run (e.g. a saved run that could
+  // not be restored), unless a run is under way.
+  void Notice(const std::string& sentence);
   bool diverged() const { return diverged_; }
   int step() const { return step_; }
   int total_steps() const { return total_steps_; }
@@ -99,6 +104,10 @@ class TrainingSession {
   double images_seen() const { return images_seen_; }
   double elapsed() const { return elapsed_; }  // seconds of training (running, not paused)
   double images_per_second() const { return ips_; }
+  // The memory a run may take (engine/resources.h): the platform's default (256 MiB in the page,
+  // 2 GiB on the desktop); the fuzz targets set the page's. Checked by Start and RestoreBytes.
+  void SetBudget(uint64_t bytes) { budget_ = bytes; }
+  uint64_t budget() const { return budget_; }
   // Threads the model trains and evaluates with (1 to MaxThreads()); takes effect at once.
   void SetThreads(int threads);
   int threads() const { return threads_; }
@@ -122,7 +131,9 @@ class TrainingSession {
   // --- files ---
   // The model with its optimizer state, options, position and curves (safetensors, the CLI's format).
   std::vector<uint8_t> SaveBytes() const;
-  // Restores a run saved by SaveBytes (paused). On error nothing changes.
+  // Restores a run saved by SaveBytes (paused). Every value of the run's JSON is typed and
+  // range-checked, the options are checked like Start's (the network's memory for training
+  // included), and the file's model must be the run's network. On error nothing changes.
   dl::Status RestoreBytes(const uint8_t* bytes, size_t size);
 
  private:
@@ -150,6 +161,7 @@ class TrainingSession {
   int train_count_ = 0;
 
   std::unique_ptr<dl::Model> model_;
+  uint64_t budget_ = dl::kDefaultBudgetBytes;
   int threads_ = MaxThreads();
   std::unique_ptr<dl::Trainer> trainer_;
   dl::LrSchedule schedule_;

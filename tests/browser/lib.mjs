@@ -22,12 +22,12 @@ export function assert(cond, message) {
 
 // --- server and browser -------------------------------------------------------------------------
 // Serves `folder` (default: the web app's dist) with scripts/serve.mjs on a free port. plain: without
-// the cross-origin isolation headers, like a plain static host.
-export async function startServer({ plain = false, folder = DIST } = {}) {
+// the cross-origin isolation headers, like a plain static host. extraArgs: more serve.mjs options.
+export async function startServer({ plain = false, folder = DIST, extraArgs = [] } = {}) {
   if (!existsSync(path.join(folder, 'index.html'))) {
     throw new Error(`${folder} has no index.html: build the web app first (cmake --preset web && cmake --build --preset web)`);
   }
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'serve.mjs'), ...(plain ? ['--plain'] : []), folder], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'serve.mjs'), ...(plain ? ['--plain'] : []), ...extraArgs, folder], {
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -45,7 +45,10 @@ export async function startServer({ plain = false, folder = DIST } = {}) {
     child.stderr.on('data', (d) => process.stderr.write(d));
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve.mjs exited (${code})`)); });
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  // stop() ends the server gently (open keep-alive connections may still be answered); kill() at
+  // once, as a host that goes away, and resolves when the process is gone.
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { url, stop: () => child.kill('SIGTERM'), kill: () => { child.kill('SIGKILL'); return exited; } };
 }
 
 export async function launchBrowser() {
@@ -59,13 +62,16 @@ export async function launchBrowser() {
 }
 
 // Opens the page in a fresh context; collects console errors and page errors in page.problems.
-// options: viewport, deviceScaleFactor, isMobile, hasTouch, initScript, waitReady (default true).
+// options: viewport, deviceScaleFactor, isMobile, hasTouch, initScript, waitReady (default true),
+// serviceWorkers ('allow' by default, or 'block').
 export async function openPage(ctx, options = {}) {
   const context = await ctx.browser.newContext({
     viewport: options.viewport || { width: 1280, height: 800 },
     deviceScaleFactor: options.deviceScaleFactor || 1,
     isMobile: !!options.isMobile,
     hasTouch: !!options.hasTouch,
+    // 'block' is a browser without service workers (http on a LAN address, some private modes).
+    serviceWorkers: options.serviceWorkers || 'allow',
   });
   if (options.initScript) await context.addInitScript(options.initScript);
   context.setDefaultTimeout(60000);

@@ -78,10 +78,12 @@ test('threads: an isolated page runs digitlab-mt; same seed and threads give the
   await page.closeAll();
 });
 
+// A plain host and a browser without service workers (or http on a LAN address, where browsers
+// refuse them): no isolation at all. offline.test.mjs covers the plain host with a service worker.
 test('threads: without cross-origin isolation the page runs digitlab (one thread), says so, answers and trains', async (ctx) => {
   const plain = await startServer({ plain: true });
   try {
-    const page = await openPage({ ...ctx, url: plain.url });
+    const page = await openPage({ ...ctx, url: plain.url }, { serviceWorkers: 'block' });
     let s = await state(page);
     assert(!s.build.crossOriginIsolated && !s.build.threads && s.build.program === 'digitlab',
       `a plain host gets the single-threaded build: ${JSON.stringify(s.build)}`);

@@ -83,6 +83,49 @@ printf 'this is not a model' > "$tmp/garbage.safetensors"
 run eval "$tmp/garbage.safetensors";    expect "eval on a garbage file" 1 "cannot load"
 run predict "$tmp/garbage.safetensors" x.png; expect "predict with a garbage model" 1 "cannot load"
 
+# ---- issue 12: hostile files and specs are refused, quickly and within a memory cap --------------
+# Each check is named after the finding it covers. These runs get at most 4 GiB of address space
+# (the CLI's budget is 2 GiB), so a regression fails the check instead of eating the machine.
+run_limited() { out="$( (ulimit -v 4194304; "$bin" "$@") 2>&1)"; code=$?; }
+meta() { node "$root/scripts/safetensors_meta.mjs" "$@"; }
+# A 300-byte file whose spec asks for 13.7 billion parameters and that holds no tensor.
+huge_spec="$(printf 'c1024k27 %.0s' $(seq 1 19))f10"
+header="{\"__metadata__\":{\"format\":\"digitlab\",\"spec\":\"$huge_spec\"}}"
+while [ $(( ${#header} % 8 )) -ne 0 ]; do header="$header "; done
+{ printf "$(printf '\\x%02x' $(( ${#header} & 255 )) $(( ${#header} >> 8 )) 0 0 0 0 0 0)"; printf '%s' "$header"; } > "$tmp/huge_spec.safetensors"
+run_limited info "$tmp/huge_spec.safetensors"
+expect "finding 1: a 300-byte file with a 110 GB spec is refused before building" 1 "needs [0-9,]+ parameter values but the file holds 0"
+run_limited predict "$tmp/huge_spec.safetensors" x.png
+expect "finding 1: predict refuses it too" 1 "cannot load"
+run_limited info "c620k10p23 c1k28p28 f10"
+expect "finding 2: a spec whose im2col scratch is 17 GB is refused with its size" 2 "conv2.*im2col.*MiB"
+# A 16384x16384 PNG (a few hundred KB of zeros) is refused from its header, before decoding.
+node -e '
+const zlib = require("zlib"), fs = require("fs");
+const W = 16384, row = Buffer.alloc(W + 1);
+const def = zlib.createDeflate({ level: 9 }), parts = [];
+def.on("data", (d) => parts.push(d));
+def.on("end", () => {
+  const crcTable = new Int32Array(256).map((_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c; });
+  const crc = (b) => { let c = -1; for (const x of b) c = crcTable[(c ^ x) & 255] ^ (c >>> 8); return (c ^ -1) >>> 0; };
+  const chunk = (type, body) => { const len = Buffer.alloc(4); len.writeUInt32BE(body.length); const tb = Buffer.concat([Buffer.from(type), body]); const c = Buffer.alloc(4); c.writeUInt32BE(crc(tb)); return Buffer.concat([len, tb, c]); };
+  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(W, 0); ihdr.writeUInt32BE(W, 4); ihdr[8] = 8; ihdr[9] = 0;
+  fs.writeFileSync(process.argv[1], Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", Buffer.concat(parts)), chunk("IEND", Buffer.alloc(0))]));
+});
+(function write(i) { while (i < W) { if (!def.write(row)) { def.once("drain", () => write(i + 1)); return; } i++; } def.end(); })(0);
+' "$tmp/huge.png"
+t0=$(date +%s)
+run_limited predict "$root/assets/digitlab.safetensors" "$tmp/huge.png"
+t1=$(date +%s)
+expect "finding 8: a 16384x16384 PNG is refused from its header" 1 "huge.png' is 16384x16384 pixels; images of at most"
+if [ $((t1 - t0)) -le 3 ]; then pass "finding 8: ... within 3 s ($((t1 - t0)) s)"; else fail "finding 8: the huge PNG took $((t1 - t0)) s"; fi
+# A JPEG whose Huffman table has more than 256 codes (found by fuzz_image: stb_image 2.27 wrote past
+# its tables) is refused before stb reads it.
+run_limited predict "$root/assets/digitlab.safetensors" "$root/tests/fuzz/corpus/image/jpeg_dht_overflow.jpg"
+expect "a JPEG with an oversized Huffman table is refused" 1 "jpeg_dht_overflow.jpg' as an image: its JPEG Huffman tables are damaged"
+run_limited predict "$root/assets/digitlab.safetensors" "$root/tests/fuzz/corpus/image/jpeg_fill_bytes_dht.jpg"
+expect "a JPEG whose SOI follows fill bytes is checked too" 1 "jpeg_fill_bytes_dht.jpg' as an image: its JPEG Huffman tables are damaged"
+
 # ---- info ----------------------------------------------------------------------------------------
 # R2 = c32k5 c32k5 p2 d.25 c64k3 c64k3 p2 d.25 f256 d.5 f10:
 #   conv 32*1*25+32 = 832, 32*32*25+32 = 25,632, 64*32*9+64 = 18,496, 64*64*9+64 = 36,928;
@@ -159,6 +202,58 @@ else
   run eval "$tmp/truncated.safetensors"; expect "eval on a truncated model" 1 "cannot load"
   { printf '\xff\xff\xff\xff\x00\x00\x00\x00'; tail -c +9 "$model"; } > "$tmp/lying.safetensors"
   run eval "$tmp/lying.safetensors";     expect "eval on a lying header length" 1 "cannot load"
+
+  # ---- issue 12 with MNIST: images, resume metadata, batch budget, command metadata, temporaries ----
+  # Finding 8: a non-UTF-8 (Latin-1) file name in --json output; PGM maxval honoured or refused.
+  latin1="$tmp/$(printf 'sev\xe9n.pgm')"
+  cp "$tmp/seven.pgm" "$latin1"
+  run predict "$model" "$latin1" --json
+  expect "finding 8: predict --json with a Latin-1 file name" 0 '"digit": 7'
+  { printf 'P5\n28 28\n15\n'; tail -c 784 "$tmp/seven.pgm" | perl -0777 -pe '$_ = join "", map { chr(int(ord($_) * 15 / 255 + 0.5)) } split //'; } > "$tmp/seven15.pgm"
+  run predict "$model" "$tmp/seven15.pgm" --ascii
+  expect "finding 8: PGM maxval 15 is read" 0 "seven15.pgm: 7 "
+  if grep -q '@' <<<"$out"; then pass "finding 8: ... and scaled by maxval, not read as almost black (full ink in the input)"
+  else fail "finding 8: PGM maxval 15 is scaled by maxval" "$out"; fi
+  { printf 'P5\n28 28\n0\n'; head -c 784 /dev/zero; } > "$tmp/maxval0.pgm"
+  run predict "$model" "$tmp/maxval0.pgm"
+  expect "finding 8: PGM maxval 0 is refused" 1 "maxval 0"
+  { printf 'P5\n2 2\n70000\n'; head -c 8 /dev/zero; } > "$tmp/maxval70000.pgm"
+  run predict "$model" "$tmp/maxval70000.pgm"
+  expect "finding 8: PGM maxval above 65535 is refused" 1 "maxval 70000"
+
+  # Finding 4: a spec whose activations at --batch 1024 are 34 GB is refused before anything loads,
+  # with the largest batch that fits.
+  run_limited train "c1k1p28 c256k1p22 p16 f10" --batch 1024 --epochs 1 --out "$tmp/f4.safetensors"
+  expect "finding 4: a batch the budget cannot hold is refused with the largest that fits" 2 "at batch 1024 .*a batch of at most [0-9]+ fits"
+
+  # Finding 10: the command in the file records options, not the folders it was given.
+  run train R1 --subset 300 --validation 100 --epochs 1 --data "$MNIST_DIR" --out "$tmp/paths.safetensors"
+  cmd_line="$(meta "$tmp/paths.safetensors" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).command)')"
+  if [ "$code" = 0 ] && [[ "$cmd_line" != *"$tmp"* && "$cmd_line" != *"$MNIST_DIR"* && "$cmd_line" == *"--data \$MNIST_DIR"* && "$cmd_line" == *"--out paths.safetensors"* ]]; then
+    pass "finding 10: the command metadata holds no local path ($cmd_line)"
+  else
+    fail "finding 10: the command metadata holds no local path" "$cmd_line"
+  fi
+
+  # Finding 11: a stale temporary file of a run that died (a second Ctrl-C) is cleaned up.
+  dead_pid=$(sh -c 'echo $$')
+  printf 'half a checkpoint' > "$tmp/paths.safetensors.$dead_pid.tmp"
+  run train --resume "$tmp/paths.safetensors" --epochs 2
+  if [ "$code" = 0 ] && [ ! -e "$tmp/paths.safetensors.$dead_pid.tmp" ] && grep -q "stale temporary file" <<<"$out"; then
+    pass "finding 11: a stale checkpoint temporary is removed, and said so"
+  else
+    fail "finding 11: a stale checkpoint temporary is removed" "exit $code; $(ls "$tmp" | grep '\.tmp' | tr '\n' ' '); $(echo "$out" | tail -n 2)"
+  fi
+
+  # Finding 3: resume metadata is typed and range-checked (no atoi): a negative or huge step is a message.
+  for steps in -100 4294967196 12abc; do
+    meta "$tmp/paths.safetensors" --set epochs=0 --set epoch_steps=$steps --out "$tmp/bad_steps.safetensors"
+    run_limited train --resume "$tmp/bad_steps.safetensors" --epochs 1
+    expect "finding 3: resume with epoch_steps '$steps' is a message" 1 "epoch_steps '$steps'"
+  done
+  meta "$tmp/paths.safetensors" --set batch=1e9 --out "$tmp/bad_batch.safetensors"
+  run_limited train --resume "$tmp/bad_batch.safetensors" --epochs 3
+  expect "finding 3: resume with a checkpoint batch of 1e9 names the checkpoint" 2 "checkpoint.*batch"
 
   # Same seed, same threads: identical tensors; another seed: different tensors.
   run train R1 --subset 600 --validation 100 --epochs 1 --seed 7 --out "$tmp/a.safetensors"

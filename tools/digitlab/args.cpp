@@ -30,19 +30,36 @@ std::string shell_quote(const std::string& word) {
   return q + "'";
 }
 
+// The last component of a path ("x.safetensors" of "/home/me/x.safetensors"; "." for "/").
+static std::string last_component(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return name.empty() ? "." : name;
+}
+
 bool Args::parse(const std::string& command, const std::vector<OptionDef>& defs, int argc, char** argv, int first) {
   command_line_ = "digitlab " + command;
-  for (int i = first; i < argc; ++i) command_line_ += " " + shell_quote(argv[i]);
+  // Recorded as parsed: an option's value that is a path keeps its last component only.
+  auto record = [&](const std::string& word) { command_line_ += " " + shell_quote(word); };
+  auto record_option = [&](const OptionDef& d, const std::string& value) {
+    record(std::string("--") + d.name);
+    const std::string placeholder = d.value ? d.value : "";
+    if (std::string(d.name) == "data") command_line_ += " $MNIST_DIR";
+    else if (placeholder == "FILE" || placeholder == "DIR") record(last_component(value));
+    else record(value);
+  };
 
   bool options_done = false;
   for (int i = first; i < argc; ++i) {
     const std::string a = argv[i];
     if (options_done || a.size() < 2 || a[0] != '-') {
       positional_.push_back(a);
+      record(a);
       continue;
     }
-    if (a == "--") { options_done = true; continue; }
-    if (a == "--help" || a == "-h") { help_ = true; continue; }
+    if (a == "--") { options_done = true; record(a); continue; }
+    if (a == "--help" || a == "-h") { help_ = true; record(a); continue; }
     if (a[1] != '-') {
       fail("unknown option '" + a + "' for 'digitlab " + command + "' (options are spelt --name; see digitlab " +
            command + " --help)");
@@ -60,6 +77,7 @@ bool Args::parse(const std::string& command, const std::vector<OptionDef>& defs,
     if (!d->value) {
       if (has_eq) { fail("--" + name + " takes no value"); return false; }
       values_[name] = "1";
+      record(a);
       continue;
     }
     if (!has_eq) {
@@ -70,6 +88,7 @@ bool Args::parse(const std::string& command, const std::vector<OptionDef>& defs,
       value = argv[++i];
     }
     values_[name] = value;
+    record_option(*d, value);
   }
   return true;
 }
@@ -79,8 +98,15 @@ std::string Args::text(const std::string& name, const std::string& fallback) con
   return it == values_.end() ? fallback : it->second;
 }
 
-void Args::set_default(const std::string& name, const std::string& value) {
-  if (!values_.count(name)) values_[name] = value;
+void Args::set_default(const std::string& name, const std::string& value, const std::string& origin) {
+  if (values_.count(name)) return;
+  values_[name] = value;
+  if (!origin.empty()) origins_[name] = origin;
+}
+
+std::string Args::where(const std::string& name) const {
+  auto it = origins_.find(name);
+  return it == origins_.end() ? "--" + name : it->second + "'s --" + name;  // "the checkpoint's --batch"
 }
 
 bool Args::get_int(const std::string& name, int64_t lo, int64_t hi, int* out) {
@@ -91,11 +117,11 @@ bool Args::get_int(const std::string& name, int64_t lo, int64_t hi, int* out) {
   errno = 0;
   const long long v = std::strtoll(s.c_str(), &end, 10);
   if (s.empty() || *end != '\0' || errno == ERANGE) {
-    fail("--" + name + " expects a whole number, got '" + s + "'");
+    fail(where(name) + " expects a whole number, got '" + s + "'");
     return false;
   }
   if (v < lo || v > hi) {
-    fail("--" + name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + s);
+    fail(where(name) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + s);
     return false;
   }
   *out = static_cast<int>(v);
@@ -110,7 +136,7 @@ bool Args::get_u64(const std::string& name, uint64_t* out) {
   errno = 0;
   const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
   if (s.empty() || s[0] == '-' || *end != '\0' || errno == ERANGE) {
-    fail("--" + name + " expects a non-negative whole number, got '" + s + "'");
+    fail(where(name) + " expects a non-negative whole number, got '" + s + "'");
     return false;
   }
   *out = v;
@@ -125,13 +151,13 @@ bool Args::get_float(const std::string& name, double lo, double hi, float* out) 
   errno = 0;
   const double v = std::strtod(s.c_str(), &end);
   if (s.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
-    fail("--" + name + " expects a number, got '" + s + "'");
+    fail(where(name) + " expects a number, got '" + s + "'");
     return false;
   }
   if (v < lo || v > hi) {
     char buf[160];
     std::snprintf(buf, sizeof buf, " must be between %g and %g, got %s", lo, hi, s.c_str());
-    fail("--" + name + buf);
+    fail(where(name) + buf);
     return false;
   }
   *out = static_cast<float>(v);

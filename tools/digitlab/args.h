@@ -40,8 +40,9 @@ class Args {
   bool flag(const std::string& name) const { return given(name); }
   // The option's text, or fallback when it was not given.
   std::string text(const std::string& name, const std::string& fallback = "") const;
-  // Supplies a value as if it had been given, unless it was (used to resume with a checkpoint's settings).
-  void set_default(const std::string& name, const std::string& value);
+  // Supplies a value as if it had been given, unless it was (used to resume with a checkpoint's
+  // settings). origin names where it came from ("the checkpoint"), for the getters' messages.
+  void set_default(const std::string& name, const std::string& value, const std::string& origin = "");
 
   // Typed getters: leave *out at its default (the caller's initial value) when the option is
   // absent; on a malformed or out-of-range value keep the first error and return false.
@@ -53,11 +54,16 @@ class Args {
   const std::string& error() const { return error_; }
   void fail(const std::string& sentence) { if (error_.empty()) error_ = sentence; }
 
-  // The command line as typed (for the model file's metadata), quoted where a shell needs it.
+  // The command line for a model file's metadata, quoted where a shell needs it: the options as
+  // typed, but no local path (issue 12, finding 10: a shared file must not tell where its maker's
+  // folders are): --data DIR is recorded as $MNIST_DIR, any other FILE or DIR value as its last
+  // path component ("--out /home/me/x.safetensors" -> "--out x.safetensors").
   const std::string& command_line() const { return command_line_; }
 
  private:
+  std::string where(const std::string& name) const;  // "--batch" or "the checkpoint's --batch"
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::string> origins_;  // option -> where a set_default value came from
   std::vector<std::string> positional_;
   std::string error_;
   std::string command_line_;

@@ -93,8 +93,10 @@ int cmd_eval(int argc, char** argv, int first) {
   dl::Dataset test;
   if (!load_split(kCommand, dir, "test", &test)) return kExitRuntime;
   model.set_threads(threads);
+  dl::Status ps = model.plan(1);  // the threads' scratch, within the budget
+  if (!ps) return usage_error(kCommand, "--threads " + std::to_string(threads) + ": " + ps.message());
 
-  constexpr int kBatch = 256;
+  constexpr int kBatch = 256;  // or less when the model at 256 images exceeds the budget (dl::evaluate)
   const double t0 = now_seconds();
   const dl::Evaluation ev = dl::evaluate(model, test, kBatch);
   const double batched_us = (now_seconds() - t0) * 1e6 / std::max(1, ev.count);

@@ -99,6 +99,8 @@ int cmd_info(int argc, char** argv, int first) {
     const bool looks_like_file = what.find(".safetensors") != std::string::npos || what.find('/') != std::string::npos;
     dl::Status s = dl::Model::build(what, 1, &model);
     if (!s) {
+      if (dl::parse_spec(what, nullptr).ok())  // a valid spec whose network is too large (resources.h)
+        return usage_error(kCommand, "'" + what + "' is a valid spec, but " + s.message());
       if (looks_like_file) return runtime_error(kCommand, "the file '" + what + "' does not exist");
       return usage_error(kCommand, "'" + what + "' is neither a file nor a valid spec or preset: " + s.message());
     }

@@ -99,7 +99,9 @@ int cmd_predict(int argc, char** argv, int first) {
     std::printf("\n");
     if (ascii) print_ascii(input.data());
   }
-  if (json) std::printf("%s\n", results.dump(2).c_str());
+  // File names are bytes, not always UTF-8 (a Latin-1 name): invalid sequences become U+FFFD
+  // instead of nlohmann's type_error, which would end the program (issue 12, finding 8).
+  if (json) std::printf("%s\n", results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   return failures ? kExitRuntime : kExitOk;
 }
 

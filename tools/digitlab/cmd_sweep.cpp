@@ -27,6 +27,7 @@
 #include "engine/model.h"
 #include "engine/model_io.h"
 #include "engine/optimizer.h"
+#include "engine/resources.h"
 #include "engine/spec.h"
 #include "engine/train.h"
 #include "plot.h"
@@ -219,6 +220,13 @@ int cmd_sweep(int argc, char** argv, int first) {
   if (csv_path.empty()) return usage_error(kCommand, "--csv needs a file name");
   if (plot_path.empty()) return usage_error(kCommand, "--plot needs a file name");
   if (args.given("out-dir") && out_dir.empty()) return usage_error(kCommand, "--out-dir needs a folder");
+  // What each preset's training allocates at this batch on these threads, before anything loads.
+  for (const dl::Preset* preset : presets) {
+    s = dl::plan_resources(preset->spec, batch, threads, dl::Use::Training, dl::kCliBudgetBytes);
+    if (!s) return usage_error(kCommand, std::string("cannot train ") + preset->name + " with --batch " +
+                                             std::to_string(batch) + " and --threads " + std::to_string(threads) +
+                                             ": " + s.message());
+  }
 
   // ---- data, and the output files checked before hours of training ----
   std::string dir;

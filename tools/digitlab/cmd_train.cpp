@@ -11,6 +11,11 @@
 // those strings only, never in their tensors.
 //
 // Not here: the training step itself (engine/train.h) and file formats (engine/model_io.h).
+#include <dirent.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -22,9 +27,11 @@
 #include "engine/model.h"
 #include "engine/model_io.h"
 #include "engine/optimizer.h"
+#include "engine/resources.h"
 #include "engine/spec.h"
 #include "engine/train.h"
 #include "progress.h"
+#include "resume.h"
 #include "training_loop.h"
 
 namespace digitlab {
@@ -65,15 +72,33 @@ const char* kSummary =
     "preset 'digitlab', the shipped model). Progress goes to stderr, one summary line per epoch to\n"
     "stdout. Ctrl-C stops after the current step and leaves a checkpoint that --resume continues.";
 
-// Checkpoint metadata key for each option a resumed run takes from its checkpoint.
-const struct { const char* option; const char* key; } kResumable[] = {
-    {"epochs", "epochs_planned"}, {"batch", "batch"},     {"optimizer", "optimizer"},
-    {"lr", "lr"},                 {"momentum", "momentum"}, {"weight-decay", "weight_decay"},
-    {"schedule", "schedule"},     {"warmup", "warmup"},   {"seed", "seed"},
-    {"validation", "validation_images"}, {"subset", "subset"}, {"threads", "threads"},
-};
-
 std::string float_text(double v) { return format_float(v, "%.9g"); }
+
+// Removes the temporary files (model_io's "<out>.<pid>.tmp") that runs writing `out` left when they
+// were killed mid-save (a second Ctrl-C), telling which; a file of a process still alive stays.
+void remove_stale_temporaries(const std::string& out) {
+  const size_t slash = out.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : out.substr(0, slash));
+  const std::string base = slash == std::string::npos ? out : out.substr(slash + 1);
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    // base + "." + digits + ".tmp"
+    if (name.size() <= base.size() + 5 || name.compare(0, base.size() + 1, base + ".") != 0 ||
+        name.compare(name.size() - 4, 4, ".tmp") != 0)
+      continue;
+    const std::string digits = name.substr(base.size() + 1, name.size() - base.size() - 5);
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(digits.c_str(), nullptr, 10);
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;  // a live process (or one we may not signal): not ours to remove
+    const std::string path = (slash == std::string::npos ? "" : out.substr(0, slash + 1)) + name;
+    if (std::remove(path.c_str()) == 0)
+      std::fprintf(stderr, "digitlab train: removed %s, a stale temporary file of an interrupted save\n", path.c_str());
+  }
+  ::closedir(d);
+}
 
 }  // namespace
 
@@ -95,19 +120,16 @@ int cmd_train(int argc, char** argv, int first) {
   dl::SafeTensorsFile resume_file;
   const bool resuming = args.given("resume");
   const std::string resume_path = args.text("resume");
-  int start_epoch = 0, start_step = 0;
-  double previous_seconds = 0;
+  ResumePoint resume;
   std::string last_val_text, last_test_text;  // accuracies for the metadata ("" = not measured)
   if (resuming) {
     std::vector<uint8_t> bytes;
     dl::Status s = dl::read_file_bytes(resume_path, dl::kMaxModelFileBytes, &bytes);
     if (s) s = dl::parse_safetensors(bytes.data(), bytes.size(), &resume_file);
     if (s) s = dl::model_from_safetensors(resume_file, &model);
+    if (s) s = read_resume_point(resume_file.metadata, "the checkpoint", &resume);
     if (!s) return runtime_error(kCommand, "cannot resume from '" + resume_path + "': " + s.message());
     const auto& md = resume_file.metadata;
-    if (!md.count("epochs") || !md.count("optimizer_steps"))
-      return runtime_error(kCommand, "'" + resume_path + "' is a model without training state (no epochs or optimizer "
-                                     "state in its metadata), so training cannot resume from it");
     if (!spec_arg.empty()) {
       std::vector<dl::LayerSpec> layers;
       std::string canonical;
@@ -117,22 +139,12 @@ int cmd_train(int argc, char** argv, int first) {
         return usage_error(kCommand, "the architecture '" + canonical + "' differs from the checkpoint's '" +
                                          model.spec() + "'; leave it out when resuming");
     }
-    for (const auto& r : kResumable) {
-      auto it = md.find(r.key);
-      if (it != md.end()) args.set_default(r.option, it->second);
-    }
-    auto aug = md.find("augment");
-    if (aug != md.end() && !args.flag("augment") && !args.flag("no-augment"))
-      args.set_default(aug->second == "no" ? "no-augment" : "augment", "1");
+    apply_checkpoint_options(md, "the checkpoint", &args);
     args.set_default("out", resume_path);
-    start_epoch = std::atoi(md.at("epochs").c_str());
-    auto st = md.find("epoch_steps");
-    if (st != md.end()) start_step = std::atoi(st->second.c_str());
-    auto secs = md.find("training_seconds");
-    if (secs != md.end()) previous_seconds = std::atof(secs->second.c_str());
-    auto va = md.find("validation_accuracy");
-    if (va != md.end()) last_val_text = va->second;
+    last_val_text = resume.validation_accuracy;
   }
+  int start_epoch = resume.epochs_done, start_step = resume.epoch_steps;
+  const double previous_seconds = resume.training_seconds;
 
   // ---- options ----
   int epochs = 10, batch = 64, warmup = 0, validation = 5000, subset_n = -1, threads = 1;
@@ -175,6 +187,10 @@ int cmd_train(int argc, char** argv, int first) {
     s = dl::Model::build(spec, seed, &model);
     if (!s) return usage_error(kCommand, "invalid architecture: " + s.message());
   }
+  // Everything training at this batch on these threads allocates, checked before the data loads.
+  s = dl::plan_resources(model.layer_specs(), batch, threads, dl::Use::Training, dl::kCliBudgetBytes);
+  if (!s) return usage_error(kCommand, "cannot train with --batch " + std::to_string(batch) + " and --threads " +
+                                           std::to_string(threads) + ": " + s.message());
 
   // ---- data ----
   std::string dir, error;
@@ -207,7 +223,14 @@ int cmd_train(int argc, char** argv, int first) {
 
   const int n = loop.images();
   const int steps_per_epoch = loop.steps_per_epoch();
-  if (start_step >= steps_per_epoch) { ++start_epoch; start_step = 0; }
+  if (resuming) {
+    s = check_resume_step(resume, steps_per_epoch, "the checkpoint");
+    if (!s) return runtime_error(kCommand, "cannot resume from '" + resume_path + "': " + s.message());
+  }
+  if (start_step == steps_per_epoch) { ++start_epoch; start_step = 0; }
+  if (start_epoch >= epochs)
+    return usage_error(kCommand, "'" + resume_path + "' has already trained " + std::to_string(start_epoch) +
+                                     " epochs; ask for more with --epochs N (N > " + std::to_string(start_epoch) + ")");
 
   std::printf("training %s (%s parameters) on %s images, %s; %s lr %g%s, schedule %s%s, batch %d, augmentation %s, "
               "seed %llu, %d thread%s\n",
@@ -260,6 +283,7 @@ int cmd_train(int argc, char** argv, int first) {
     return dl::save_model_file(out_path, model, md, &trainer.optimizer());
   };
 
+  remove_stale_temporaries(out_path);
   install_sigint();
   Progress progress(stderr);
 

@@ -28,32 +28,136 @@ namespace {
 
 constexpr size_t kMaxImageFileBytes = size_t{64} << 20;
 
-// stb_image 2.27 (Debian 12) does not notice a truncated binary PGM/PPM: it returns uninitialised
-// pixels. So the PNM header is read here and the pixel bytes it promises are checked against the
-// file's size before stb sees the file. Other formats are left to stb.
-dl::Status check_pnm_size(const std::vector<uint8_t>& b, const std::string& path) {
-  if (b.size() < 2 || b[0] != 'P' || (b[1] != '5' && b[1] != '6')) return dl::Status::Ok();
+std::string commas(uint64_t v) {
+  const std::string d = std::to_string(v);
+  std::string out;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return out;
+}
+
+// Width and height against the limits, before any pixel is decoded.
+dl::Status check_dimensions(uint64_t w, uint64_t h, const std::string& name) {
+  if (w == 0 || h == 0)
+    return dl::Status::Error("the image '" + name + "' is " + std::to_string(w) + "x" + std::to_string(h) +
+                             " pixels: it has no pixels");
+  if (w > static_cast<uint64_t>(kMaxImageSide) || h > static_cast<uint64_t>(kMaxImageSide) ||
+      w * h > static_cast<uint64_t>(kMaxImagePixels))
+    return dl::Status::Error("the image '" + name + "' is " + std::to_string(w) + "x" + std::to_string(h) +
+                             " pixels; images of at most " + commas(kMaxImagePixels) + " pixels (e.g. 4096x4096) and " +
+                             commas(kMaxImageSide) + " pixels a side are read: scale it down first");
+  return dl::Status::Ok();
+}
+
+// Binary PGM (P5) and PPM (P6), read here rather than by stb_image: stb 2.27 neither notices a
+// truncated file (it returns uninitialised pixels) nor honours maxval (a maxval-15 image read as
+// almost black). Samples are scaled by maxval (1 to 65535; 16-bit samples big-endian) and clamped.
+// Returns false (and leaves *st alone) when the bytes are not a P5/P6 file.
+bool decode_pnm(const uint8_t* b, size_t size, const std::string& name, GreyImage* out, dl::Status* st) {
+  if (size < 2 || b[0] != 'P' || (b[1] != '5' && b[1] != '6')) return false;
+  const bool colour = b[1] == '6';
   size_t i = 2;
   uint64_t v[3] = {0, 0, 0};  // width, height, maxval
-  for (uint64_t& x : v) {
+  const char* field[3] = {"width", "height", "maxval"};
+  for (int f = 0; f < 3; ++f) {
     for (;;) {  // whitespace and comments
-      while (i < b.size() && std::isspace(b[i])) ++i;
-      if (i < b.size() && b[i] == '#') {
-        while (i < b.size() && b[i] != '\n') ++i;
+      while (i < size && std::isspace(b[i])) ++i;
+      if (i < size && b[i] == '#') {
+        while (i < size && b[i] != '\n') ++i;
       } else {
         break;
       }
     }
-    if (i >= b.size() || !std::isdigit(b[i])) return dl::Status::Ok();  // malformed: stb explains
-    while (i < b.size() && std::isdigit(b[i]) && x < (uint64_t{1} << 32)) x = x * 10 + (b[i++] - '0');
+    if (i >= size || !std::isdigit(b[i])) {
+      *st = dl::Status::Error("the image '" + name + "' is a damaged PGM/PPM file: its header has no " + field[f]);
+      return true;
+    }
+    while (i < size && std::isdigit(b[i])) {
+      v[f] = v[f] * 10 + static_cast<uint64_t>(b[i++] - '0');
+      if (v[f] > (uint64_t{1} << 32)) v[f] = uint64_t{1} << 32;  // saturate: far above every limit
+    }
+  }
+  if (i >= size || !std::isspace(b[i])) {
+    *st = dl::Status::Error("the image '" + name + "' is a damaged PGM/PPM file: no whitespace after maxval");
+    return true;
   }
   ++i;  // the single whitespace character after maxval
-  const uint64_t need = v[0] * v[1] * (b[1] == '5' ? 1 : 3) * (v[2] > 255 ? 2 : 1);
-  const uint64_t have = i <= b.size() ? b.size() - i : 0;
-  if (have < need)
-    return dl::Status::Error("the image '" + path + "' is truncated: its header promises " + std::to_string(v[0]) + "x" +
-                             std::to_string(v[1]) + " pixels (" + std::to_string(need) + " bytes) but only " +
-                             std::to_string(have) + " bytes follow");
+  const uint64_t w = v[0], h = v[1], maxval = v[2];
+  if (maxval < 1 || maxval > 65535) {
+    *st = dl::Status::Error("the image '" + name + "' has maxval " + std::to_string(maxval) +
+                            "; a PGM/PPM maxval must be from 1 to 65535");
+    return true;
+  }
+  if (!(*st = check_dimensions(w, h, name)).ok()) return true;
+  const uint64_t channels = colour ? 3 : 1, bytes_per = maxval > 255 ? 2 : 1;
+  const uint64_t need = w * h * channels * bytes_per;  // at most 16,777,216 * 6: no overflow
+  const uint64_t have = size - i;
+  if (have < need) {
+    *st = dl::Status::Error("the image '" + name + "' is truncated: its header promises " + std::to_string(w) + "x" +
+                            std::to_string(h) + " pixels (" + std::to_string(need) + " bytes) but only " +
+                            std::to_string(have) + " bytes follow");
+    return true;
+  }
+  const uint8_t* p = b + i;
+  const float scale = 1.0f / static_cast<float>(maxval);
+  auto sample = [&](size_t k) {
+    const uint32_t s = bytes_per == 2 ? (uint32_t{p[2 * k]} << 8 | p[2 * k + 1]) : p[k];
+    return std::min(1.0f, static_cast<float>(s) * scale);
+  };
+  const size_t count = static_cast<size_t>(w * h);
+  std::vector<float> lum(count);  // (h, w)
+  for (size_t k = 0; k < count; ++k)
+    lum[k] = colour ? 0.299f * sample(3 * k) + 0.587f * sample(3 * k + 1) + 0.114f * sample(3 * k + 2) : sample(k);
+  out->width = static_cast<int>(w);
+  out->height = static_cast<int>(h);
+  out->pixels = std::move(lum);
+  *st = dl::Status::Ok();
+  return true;
+}
+
+// stb_image 2.27 (Debian 12) trusts a JPEG's Huffman table sizes: a DHT table whose 16 code
+// counts add up to more than 256 makes stbi__build_huffman and the value copy write past their
+// 257- and 256-entry arrays (found by tests/fuzz/fuzz_image; stb 2.28 refuses it the same way).
+// So every DHT segment of a JPEG, before and between scans, is checked here first; stbi_info reads
+// them too, so this runs before anything of stb sees the file.
+dl::Status check_jpeg_tables(const uint8_t* b, size_t size, const std::string& name) {
+  // A JPEG as stb sees one: 0xFF, any number of 0xFF fill bytes, then SOI (0xD8).
+  if (size < 2 || b[0] != 0xFF) return dl::Status::Ok();
+  size_t i = 0;
+  while (i + 1 < size && b[i + 1] == 0xFF) ++i;
+  if (i + 1 >= size || b[i + 1] != 0xD8) return dl::Status::Ok();  // not a JPEG
+  const dl::Status bad =
+      dl::Status::Error("cannot read '" + name + "' as an image: its JPEG Huffman tables are damaged or truncated");
+  i += 2;
+  while (i + 1 < size) {
+    if (b[i] != 0xFF) { ++i; continue; }           // stray bytes: stb decides what they mean
+    while (i + 1 < size && b[i + 1] == 0xFF) ++i;  // fill bytes
+    if (i + 1 >= size) break;
+    const uint8_t m = b[i + 1];
+    if (m == 0xD9) break;                                  // end of image
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }  // no length
+    // A segment that runs past the end of the file: stb reads zeros there (or a DHT's counts from
+    // what follows), so it is refused here.
+    if (i + 3 >= size) return bad;
+    const size_t len = (size_t{b[i + 2]} << 8) | b[i + 3];  // includes its own two bytes
+    const size_t start = i + 4, end = i + 2 + len;
+    if (len < 2 || end > size) return bad;
+    if (m == 0xC4) {                                        // DHT: tables of 1 + 16 + n bytes
+      for (size_t p = start; p < end;) {
+        if (p + 17 > end) return bad;
+        size_t n = 0;
+        for (int k = 1; k <= 16; ++k) n += b[p + k];
+        if (n > 256) return bad;
+        p += 17 + n;
+      }
+    }
+    i = end;
+    if (m == 0xDA) {  // a scan: its entropy-coded data runs to the next marker that is not 00 or RSTn
+      while (i + 1 < size && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7))) ++i;
+    }
+  }
   return dl::Status::Ok();
 }
 
@@ -66,24 +170,49 @@ dl::Status load_grey_image(const std::string& path, GreyImage* out) {
     return dl::Status::Error("cannot open the image '" + path + "': " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) return dl::Status::Error("'" + path + "' is a folder, not an image");
-
   std::vector<uint8_t> bytes;
   dl::Status s = dl::read_file_bytes(path, kMaxImageFileBytes, &bytes);
   if (!s) return s;
-  if (!(s = check_pnm_size(bytes, path))) return s;
+  return decode_grey_image(bytes.data(), bytes.size(), path, out);
+}
+
+dl::Status decode_grey_image(const uint8_t* bytes, size_t size, const std::string& name, GreyImage* out) {
+  dl::Status s;
+  if (decode_pnm(bytes, size, name, out, &s)) return s;
+  if (size > kMaxImageFileBytes)
+    return dl::Status::Error("the image '" + name + "' is " + std::to_string(size) + " bytes, more than the limit of " +
+                             std::to_string(kMaxImageFileBytes) + " bytes");
+  if (!(s = check_jpeg_tables(bytes, size, name)).ok()) return s;
+  const int len = static_cast<int>(size);
   int w = 0, h = 0, n = 0;
-  unsigned char* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, 0);
-  if (!data)
-    return dl::Status::Error("cannot read '" + path + "' as an image (PNG, PGM, JPG, BMP, GIF, TGA): " +
-                             (stbi_failure_reason() ? stbi_failure_reason() : "unknown reason"));
-  const size_t count = static_cast<size_t>(w) * h;
-  std::vector<float> lum(count), alpha(count, 1.0f);  // (h, w) each
+  auto unreadable = [&](const std::string& why) {
+    return dl::Status::Error("cannot read '" + name + "' as an image (PNG, PGM, JPG, BMP, GIF, TGA): " + why);
+  };
+  // The dimensions from the header first (stbi_info reads no pixels), then the pixels: nothing is
+  // decoded that stb_image cannot describe or that is over the limits.
+  if (!stbi_info_from_memory(bytes, len, &w, &h, &n)) {
+    const std::string why = stbi_failure_reason() ? stbi_failure_reason() : "unknown reason";
+    if (why == "too large")
+      return unreadable("it is larger than " + commas(kMaxImagePixels) + " pixels (e.g. 4096x4096), the most that is read");
+    return unreadable(why);
+  }
+  if (w <= 0 || h <= 0) return unreadable("it has " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
+  if (!(s = check_dimensions(static_cast<uint64_t>(w), static_cast<uint64_t>(h), name)).ok()) return s;
+  unsigned char* data = stbi_load_from_memory(bytes, len, &w, &h, &n, 0);
+  if (!data) return unreadable(stbi_failure_reason() ? stbi_failure_reason() : "unknown reason");
+  if (!(s = check_dimensions(static_cast<uint64_t>(w), static_cast<uint64_t>(h), name)).ok() || n < 1 || n > 4) {
+    stbi_image_free(data);
+    return s.ok() ? dl::Status::Error("cannot read '" + name + "': " + std::to_string(n) + " channels") : s;
+  }
+  const size_t count = static_cast<size_t>(w) * static_cast<size_t>(h);
+  const bool has_alpha_channel = n == 2 || n == 4;
+  std::vector<float> lum(count), alpha(has_alpha_channel ? count : 0);  // (h, w) each
   bool has_alpha = false;
   for (size_t i = 0; i < count; ++i) {
-    const unsigned char* p = data + i * n;
+    const unsigned char* p = data + i * static_cast<size_t>(n);
     if (n <= 2) lum[i] = p[0] / 255.0f;
     else lum[i] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
-    if (n == 2 || n == 4) {
+    if (has_alpha_channel) {
       alpha[i] = p[n - 1] / 255.0f;
       if (p[n - 1] != 255) has_alpha = true;
     }

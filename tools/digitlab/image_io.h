@@ -15,9 +15,17 @@ struct GreyImage {
   std::vector<float> pixels;  // (height, width) grey levels in [0, 1]
 };
 
+// The largest image read (issue 12, finding 8): checked from the file's header before any pixel
+// is decoded, so a small file cannot ask for gigabytes (a 16384x16384 PNG compresses to 1 MB).
+constexpr int kMaxImageSide = 8192;
+constexpr int64_t kMaxImagePixels = int64_t{4096} * 4096;
+
 // Reads any image stb_image understands; grey, grey+alpha, RGB and RGBA become one grey channel
 // (transparent pixels are blended onto a background that contrasts with the opaque strokes).
+// Binary PGM/PPM are read here, with their maxval honoured (1 to 65535; others are refused).
 dl::Status load_grey_image(const std::string& path, GreyImage* out);
+// The same from bytes in memory; `name` is the file's name for messages.
+dl::Status decode_grey_image(const uint8_t* bytes, size_t size, const std::string& name, GreyImage* out);
 
 // MNIST digits are bright ink on black. A scan or a drawing is usually dark ink on white: if the
 // mean of the image's border is bright, invert. Returns true when it inverted.
