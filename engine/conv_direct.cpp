@@ -1,7 +1,8 @@
 // conv_direct.cpp — direct convolution kernels (conv_direct.h) and the plain references.
 //
-// Both fast kernels first copy the image into zero-padded planes (per thread, grown on first use)
-// wide enough that every vector load is inside them, so the inner loops have no bounds to test.
+// Both fast kernels first copy the image into zero-padded planes (in the caller's scratch, sized by
+// conv_direct_*_scratch_floats; Conv2D plans one per thread) wide enough that every vector load is
+// inside them, so the inner loops have no bounds to test.
 //   forward (one channel): per output row, blocks of 2 vectors of outputs for 4 filters (8
 //                accumulators); each tap loads 2 input vectors and multiplies them by 4 broadcast
 //                weights
@@ -29,18 +30,29 @@ constexpr int kXB = 2;  // output vectors per block (forward)
 
 int round_up(int x, int to) { return (x + to - 1) / to * to; }
 
-struct Buffers {
-  std::vector<float> plane;  // (C, OH + k - 1, wq): the zero-padded input planes
-  std::vector<float> rows;   // forward: (kFB, owq) output rows; weight grad: (2, OH, owq) dy rows
-  std::vector<float> lanes;  // weight grad: (F, C, k, k, kLanes) running sums per lane
-};
-Buffers& buffers() {
-  thread_local Buffers b;
-  return b;
-}
-
 // The padded plane's row length: every load x0 + kx + lane with x0 < owq stays inside.
 int plane_width(const ConvGeometry& g) { return round_up(g.OW, kXB * kLanes) + g.k; }
+
+// The scratch of each kernel, in 64 bits (resources.cpp counts it before anything is built), laid
+// out in this order:
+//   forward      plane (OH + k - 1, wq): the zero-padded image;  rows (kFB, owq): output rows
+//   weight grad  planes (C, OH + k - 1, wq);  rows (2, OH, round_up(OW, kLanes)): dy rows of two
+//                filters;  lanes (F, C, k, k, kLanes): running sums per lane
+struct ForwardScratch {
+  uint64_t plane, rows;
+};
+ForwardScratch forward_scratch(const ConvGeometry& g) {
+  const uint64_t wq = uint64_t(plane_width(g)), owq = uint64_t(round_up(g.OW, kXB * kLanes));
+  return {(uint64_t(g.OH) + g.k - 1) * wq, uint64_t(kFB) * owq};
+}
+struct WeightGradScratch {
+  uint64_t planes, rows, lanes;
+};
+WeightGradScratch weight_grad_scratch(const ConvGeometry& g, int F) {
+  const uint64_t wq = uint64_t(plane_width(g)), owq = uint64_t(round_up(g.OW, kLanes));
+  const uint64_t k = uint64_t(g.k), C = uint64_t(g.C);
+  return {C * (uint64_t(g.OH) + k - 1) * wq, 2 * uint64_t(g.OH) * owq, uint64_t(F) * C * k * k * kLanes};
+}
 
 // Copies image x (H, W) into plane (OH + k - 1 rows of wq), zeros around it.
 void fill_plane(const ConvGeometry& g, const float* x, float* plane, int wq) {
@@ -54,16 +66,17 @@ void fill_plane(const ConvGeometry& g, const float* x, float* plane, int wq) {
 
 bool conv_direct_supports(const ConvGeometry& g) { return g.C == 1 && g.stride == 1; }
 
+uint64_t conv_direct_forward_scratch_floats(const ConvGeometry& g) {
+  const ForwardScratch s = forward_scratch(g);
+  return s.plane + s.rows;
+}
+
 void conv_direct_forward(const ConvGeometry& g, int F, const float* w, const float* x, int images, float* y,
-                         const ConvEpilogue& ep) {
+                         const ConvEpilogue& ep, float* scratch) {
   const int k = g.k, kk = k * k, OW = g.OW, OH = g.OH;
   const int wq = plane_width(g), owq = round_up(OW, kXB * kLanes);
-  Buffers& b = buffers();
-  const size_t need = static_cast<size_t>(OH + k - 1) * wq;
-  if (b.plane.size() < need) b.plane.resize(need);
-  if (b.rows.size() < static_cast<size_t>(kFB) * owq) b.rows.resize(static_cast<size_t>(kFB) * owq);
-  float* plane = b.plane.data();
-  float* rows = b.rows.data();
+  float* plane = scratch;
+  float* rows = plane + forward_scratch(g).plane;
   const size_t in_size = static_cast<size_t>(g.H) * g.W, out_plane = static_cast<size_t>(OH) * OW;
   for (int n = 0; n < images; ++n) {
     fill_plane(g, x + n * in_size, plane, wq);
@@ -112,19 +125,17 @@ namespace {
 // zero-padded to whole vectors; per (channel, kernel row) the 2k accumulators run over the image,
 // then are added lane by lane into lanes (F, C, k, k, kLanes). The lanes are summed once, at the end.
 template <int K>
-void weight_grad_t(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw) {
+void weight_grad_t(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw,
+                   float* scratch) {
   const int C = g.C, OW = g.OW, OH = g.OH;
   const int wq = plane_width(g), owq = round_up(OW, kLanes), hp = OH + K - 1;
   const size_t plane_size = static_cast<size_t>(hp) * wq, in_size = static_cast<size_t>(C) * g.H * g.W;
   const size_t out_plane = static_cast<size_t>(OH) * OW;
-  Buffers& b = buffers();
-  if (b.plane.size() < C * plane_size) b.plane.resize(C * plane_size);
-  if (b.rows.size() < static_cast<size_t>(2) * OH * owq) b.rows.resize(static_cast<size_t>(2) * OH * owq);
-  const size_t lanes_size = static_cast<size_t>(F) * C * K * K * kLanes;
-  if (b.lanes.size() < lanes_size) b.lanes.resize(lanes_size);
-  float* planes = b.plane.data();
-  float* dq = b.rows.data();
-  float* lanes = b.lanes.data();
+  const WeightGradScratch sizes = weight_grad_scratch(g, F);
+  const size_t lanes_size = static_cast<size_t>(sizes.lanes);
+  float* planes = scratch;
+  float* dq = planes + sizes.planes;
+  float* lanes = dq + sizes.rows;
   std::fill(lanes, lanes + lanes_size, 0.0f);
   for (int n = 0; n < images; ++n) {
     const ConvGeometry g1{1, g.H, g.W, g.k, g.stride, g.pad, g.OH, g.OW};
@@ -179,10 +190,17 @@ void weight_grad_t(const ConvGeometry& g, int F, const float* x, const float* dy
 
 bool conv_direct_weight_grad_supports(const ConvGeometry& g) { return g.stride == 1 && (g.k == 3 || g.k == 5); }
 
-void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw) {
+uint64_t conv_direct_weight_grad_scratch_floats(const ConvGeometry& g, int F) {
+  if (!conv_direct_weight_grad_supports(g)) return 0;  // the reference loops need none
+  const WeightGradScratch s = weight_grad_scratch(g, F);
+  return s.planes + s.rows + s.lanes;
+}
+
+void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw,
+                             float* scratch) {
   switch (g.k) {
-    case 3: weight_grad_t<3>(g, F, x, dy, images, dw); break;
-    case 5: weight_grad_t<5>(g, F, x, dy, images, dw); break;
+    case 3: weight_grad_t<3>(g, F, x, dy, images, dw, scratch); break;
+    case 5: weight_grad_t<5>(g, F, x, dy, images, dw, scratch); break;
     default: {
       const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(F) * g.OH * g.OW;
       for (int n = 0; n < images; ++n) conv_weight_grad_reference(g, F, x + n * in, dy + n * out, dw);

@@ -14,17 +14,25 @@
 //                            operand would be the padded planes shifted by each tap); the bias
 //                            gradient is add_row_sums
 #pragma once
+#include <cstdint>
+
 #include "conv_kernels.h"
 
 namespace dl {
 
 bool conv_direct_supports(const ConvGeometry& g);  // one input channel, stride 1
 
+// scratch: conv_direct_forward_scratch_floats(g) floats (the padded plane and output rows), the
+// caller's: Conv2D plans one per thread, so nothing is allocated on the way.
+uint64_t conv_direct_forward_scratch_floats(const ConvGeometry& g);
 void conv_direct_forward(const ConvGeometry& g, int F, const float* w, const float* x, int images, float* y,
-                         const ConvEpilogue& ep);
+                         const ConvEpilogue& ep, float* scratch);
 bool conv_direct_weight_grad_supports(const ConvGeometry& g);  // stride 1, k = 3 or 5
-// x (images, C, H, W), dy (images, F, OH, OW).
-void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw);
+// x (images, C, H, W), dy (images, F, OH, OW); scratch: conv_direct_weight_grad_scratch_floats(g, F)
+// floats (the padded planes, two filters' dy rows and the per-lane sums (F, C, k, k, lanes)).
+uint64_t conv_direct_weight_grad_scratch_floats(const ConvGeometry& g, int F);
+void conv_direct_weight_grad(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw,
+                             float* scratch);
 
 // The plain loops, one image, any geometry: y (F, OH, OW) = bias + sum over (c, ky, kx) of
 // w (F, C, k, k) times the input under the tap (0 in the padding), summed in that order.

@@ -31,15 +31,21 @@ constexpr int kBlock = 128;
 constexpr int kBlock = 64;
 #endif
 
-struct Buffers {
-  std::vector<float> planes;  // (C, hp, wp): the padded input
-  std::vector<float> rows;    // (kBlock, C*k*k) + slack: one block of im2row
-  std::vector<float> a;       // gemm_prepared_a_size(F, kBlock): dy's block
-  std::vector<float> at;      // (F, kBlock): dy's block, contiguous, before preparing
+// The vector a run is copied with: 4 lanes up to k = 4, 8 up to 8 (two overlapping 4-lane ones
+// where 8 lanes do not exist), the widest beyond.
+int run_width(int k) { return k <= 4 ? 4 : k <= 8 ? 8 : simd::kLanes; }
+
+// The scratch, in 64 bits (resources.cpp counts it before anything is built), in this order:
+//   planes (C, hp, wp): the padded input;  rows (kBlock, C*k*k) + run: one block of im2row;
+//   a gemm_prepared_a_size(F, kBlock): dy's block prepared;  at (F, kBlock): dy's block, contiguous
+struct Scratch {
+  uint64_t planes, rows, a, at;
 };
-Buffers& buffers() {
-  thread_local Buffers b;
-  return b;
+Scratch scratch_sizes(const ConvGeometry& g, int F) {
+  const uint64_t k = uint64_t(g.k), s = uint64_t(g.stride), run = uint64_t(run_width(g.k));
+  const uint64_t hp = (uint64_t(g.OH) - 1) * s + k, wp = (uint64_t(g.OW) - 1) * s + k + run;
+  return {uint64_t(g.C) * hp * wp, uint64_t(kBlock) * g.C * k * k + run, uint64_t(gemm_prepared_a_size(F, kBlock)),
+          uint64_t(F) * kBlock};
 }
 
 // The C*k runs of one im2row row. Two = true: each run as two overlapping vectors at 0 and k - L
@@ -58,12 +64,17 @@ void write_runs(const float* planes, int C, int k, size_t plane_size, int wp, in
 
 }  // namespace
 
-void conv_weight_grad_im2row(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw) {
+uint64_t conv_weight_grad_im2row_scratch_floats(const ConvGeometry& g, int F) {
+  if (g.k > std::max(8, simd::kLanes)) return 0;  // the reference loops need none
+  const Scratch sz = scratch_sizes(g, F);
+  return sz.planes + sz.rows + sz.a + sz.at;
+}
+
+void conv_weight_grad_im2row(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw,
+                             float* scratch) {
   const int C = g.C, k = g.k, s = g.stride, OW = g.OW, N = g.OH * g.OW;
   const int Kl = C * k * k;
-  // The vector a run is copied with: 4 lanes up to k = 4, 8 up to 8 (two overlapping 4-lane ones
-  // where 8 lanes do not exist), the widest beyond.
-  const int run = k <= 4 ? 4 : k <= 8 ? 8 : simd::kLanes;
+  const int run = run_width(k);
   if (k > std::max(8, simd::kLanes)) {  // the plain loops (no layer of DigitLab has k > 8)
     const size_t in = static_cast<size_t>(C) * g.H * g.W, out = static_cast<size_t>(F) * N;
     for (int n = 0; n < images; ++n) conv_weight_grad_reference(g, F, x + n * in, dy + n * out, dw);
@@ -72,12 +83,11 @@ void conv_weight_grad_im2row(const ConvGeometry& g, int F, const float* x, const
   // Padded planes: every run read, x up to (OW - 1) * s + k - 1 + run, lies inside.
   const int hp = (g.OH - 1) * s + k, wp = (OW - 1) * s + k + run;
   const size_t plane_size = static_cast<size_t>(hp) * wp;
-  Buffers& b = buffers();
-  if (b.planes.size() < C * plane_size) b.planes.resize(C * plane_size);
-  if (b.rows.size() < static_cast<size_t>(kBlock) * Kl + run) b.rows.resize(static_cast<size_t>(kBlock) * Kl + run);
-  if (b.a.size() < gemm_prepared_a_size(F, kBlock)) b.a.resize(gemm_prepared_a_size(F, kBlock));
-  if (b.at.size() < static_cast<size_t>(F) * kBlock) b.at.resize(static_cast<size_t>(F) * kBlock);
-  float* planes = b.planes.data();
+  const Scratch sz = scratch_sizes(g, F);
+  float* planes = scratch;
+  float* rows = planes + sz.planes;
+  float* a = rows + sz.rows;
+  float* at = a + sz.a;
   std::fill(planes, planes + C * plane_size, 0.0f);
   const size_t in_size = static_cast<size_t>(C) * g.H * g.W;
   for (int n = 0; n < images; ++n) {
@@ -96,7 +106,7 @@ void conv_weight_grad_im2row(const ConvGeometry& g, int F, const float* x, const
     for (int p0 = 0; p0 < N; p0 += kBlock) {
       const int P = std::min(kBlock, N - p0);
       // im2row rows of pixels p0 .. p0 + P.
-      float* dst = b.rows.data();
+      float* dst = rows;
       for (int p = p0; p < p0 + P; ++p, dst += Kl) {
         const int oy = p / OW, ox = p % OW;
         if (run == 4) write_runs<simd::Vec<4>, false>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
@@ -105,9 +115,9 @@ void conv_weight_grad_im2row(const ConvGeometry& g, int F, const float* x, const
         else write_runs<simd::vf, false>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
       }
       // dy's block (F, P), contiguous, prepared as the left operand.
-      for (int f = 0; f < F; ++f) simd::copy(b.at.data() + static_cast<size_t>(f) * P, dyn + static_cast<size_t>(f) * N + p0, P);
-      gemm_prepare_a(F, P, b.at.data(), P, b.a.data());
-      gemm_nn_prepared(F, Kl, P, b.a.data(), b.rows.data(), Kl, dw, Kl, true);
+      for (int f = 0; f < F; ++f) simd::copy(at + static_cast<size_t>(f) * P, dyn + static_cast<size_t>(f) * N + p0, P);
+      gemm_prepare_a(F, P, at, P, a);
+      gemm_nn_prepared(F, Kl, P, a, rows, Kl, dw, Kl, true);
     }
     // The padding stays zero: only the image's own span of each plane row is ever written.
   }

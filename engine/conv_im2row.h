@@ -12,11 +12,17 @@
 //
 // conv_weight_grad_reference (conv_direct.h) is what it is tested against.
 #pragma once
+#include <cstdint>
+
 #include "conv_kernels.h"
 
 namespace dl {
 
-// x (images, C, H, W), dy (images, F, OH, OW); any kernel size, stride and padding.
-void conv_weight_grad_im2row(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw);
+// x (images, C, H, W), dy (images, F, OH, OW); any kernel size, stride and padding. scratch:
+// conv_weight_grad_im2row_scratch_floats(g, F) floats (the padded planes, one block of im2row rows,
+// dy's block), the caller's: Conv2D plans one per thread, so nothing is allocated on the way.
+uint64_t conv_weight_grad_im2row_scratch_floats(const ConvGeometry& g, int F);
+void conv_weight_grad_im2row(const ConvGeometry& g, int F, const float* x, const float* dy, int images, float* dw,
+                             float* scratch);
 
 }  // namespace dl

@@ -31,14 +31,6 @@ namespace dl {
 
 namespace {
 
-// One zero-padded input plane (H + 2 pad, W + 2 pad) per thread, grown on first use: with it every
-// stride-1 im2col row is a straight copy and every col2im row a straight add, with no bounds.
-std::vector<float>& padded_plane(size_t n) {
-  thread_local std::vector<float> plane;
-  if (plane.size() < n) plane.resize(n);
-  return plane;
-}
-
 DL_INLINE_LOOPS inline void copy_row(float* d, const float* s, int n) {
   int i = 0;
 #ifdef __wasm_simd128__
@@ -57,13 +49,20 @@ DL_INLINE_LOOPS inline void add_row(float* d, const float* s, int n) {
 
 }  // namespace
 
-DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col) {
+// One zero-padded input plane (H + 2 pad, W + 2 pad), the caller's (Conv2D plans one per thread):
+// with it every stride-1 im2col row is a straight copy and every col2im row a straight add, with
+// no bounds. Computed in 64 bits: resources.cpp counts it before a layer is built.
+uint64_t im2col_scratch_floats(const ConvGeometry& g) {
+  if (g.stride != 1) return 0;
+  return (uint64_t(g.H) + 2 * uint64_t(g.pad)) * (uint64_t(g.W) + 2 * uint64_t(g.pad));
+}
+
+DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col, float* scratch) {
   if (g.stride != 1) { im2col_reference(g, img, col); return; }
   const int k = g.k, p = g.pad, W = g.W, H = g.H, OW = g.OW, OH = g.OH;
   const int Wp = W + 2 * p, Hp = H + 2 * p;
   const size_t N = static_cast<size_t>(OH) * OW;
-  std::vector<float>& buf = padded_plane(static_cast<size_t>(Hp) * Wp);
-  float* pad = buf.data();
+  float* pad = scratch;  // (Hp, Wp)
   for (int i = 0; i < Hp * Wp; ++i) pad[i] = 0.0f;
   for (int c = 0; c < g.C; ++c) {
     const float* plane = img + static_cast<size_t>(c) * H * W;
@@ -76,13 +75,12 @@ DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col)
   }
 }
 
-DL_INLINE_LOOPS void col2im(const ConvGeometry& g, const float* col, float* img) {
+DL_INLINE_LOOPS void col2im(const ConvGeometry& g, const float* col, float* img, float* scratch) {
   if (g.stride != 1) { col2im_reference(g, col, img); return; }
   const int k = g.k, p = g.pad, W = g.W, H = g.H, OW = g.OW, OH = g.OH;
   const int Wp = W + 2 * p, Hp = H + 2 * p;
   const size_t N = static_cast<size_t>(OH) * OW;
-  std::vector<float>& buf = padded_plane(static_cast<size_t>(Hp) * Wp);
-  float* pad = buf.data();
+  float* pad = scratch;  // (Hp, Wp)
   for (int c = 0; c < g.C; ++c) {
     // Accumulate on the padded plane in the reference's order (ky, kx, oy, ox), keep the inside.
     for (int i = 0; i < Hp * Wp; ++i) pad[i] = 0.0f;

@@ -41,8 +41,10 @@ struct ConvEpilogue {
 // may be y itself.
 void conv_epilogue(const ConvEpilogue& ep, int f, const float* src, float* y, size_t at, int n);
 
-void im2col(const ConvGeometry& g, const float* img, float* col);
-void col2im(const ConvGeometry& g, const float* col, float* img);
+// scratch: im2col_scratch_floats(g) floats (a zero-padded plane for stride 1; unused otherwise).
+uint64_t im2col_scratch_floats(const ConvGeometry& g);
+void im2col(const ConvGeometry& g, const float* img, float* col, float* scratch);
+void col2im(const ConvGeometry& g, const float* col, float* img, float* scratch);
 void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y, int32_t* argmax);
 
 // sums[r] += the sum of the n values of row r of x (rows, n): the bias gradient of a convolution.

@@ -1,5 +1,6 @@
 // layer_conv.cpp — Conv2D: the batch split across the thread pool, each slice through one of three
-// kernels, chosen in plan() for the layer's geometry and the images per slice:
+// kernels, chosen in plan() by plan_conv (conv_plan.h, which also sizes every buffer below and which
+// resources.cpp counts) for the layer's geometry and the images per slice:
 //   direct     one input channel (conv_direct.h): forward and weight gradient on the padded plane
 //   Winograd   3x3 / 5x5 stride 1 where choose_winograd's cost model prefers it (winograd.h); the
 //              input gradient too (a stride-1 convolution of dy), chosen separately
@@ -61,42 +62,29 @@ void Conv2D::init(Rng& rng) {
 
 void Conv2D::plan(int B, int threads) {
   threads_ = threads;
-  size_t K = static_cast<size_t>(in_.c) * k_ * k_, N = static_cast<size_t>(out_.h) * out_.w;
-  cols_.assign(static_cast<size_t>(threads) * K * N, 0.0f);
-  dgrad_.assign(static_cast<size_t>(threads) * out_.c * (K + 1), 0.0f);
-  bn_scale_.assign(out_.c, 1.0f);
-  bn_shift_.assign(out_.c, 0.0f);
-  // The kernels, for the images one worker takes at a time.
-  const int T = std::max(1, threads);
-  const int per_thread = (B + T - 1) / T;
+  // The kernels and every buffer they use, from plan_conv (conv_plan.h), which resources.cpp counts
+  // too. The sizes were accepted by plan_resources (Model::plan) before this runs: each buffer is at
+  // most kMaxBufferBytes, so the size_t casts below are exact even where size_t has 32 bits.
   const ConvGeometry g{in_.c, in_.h, in_.w, k_, stride_, pad_, out_.h, out_.w};
-  auto forced = [&](Algo a) -> Winograd {
-    const Winograd v = a == Algo::F2x3 ? Winograd::F2x3 : a == Algo::F4x3 ? Winograd::F4x3 : Winograd::F2x5;
-    return stride_ == 1 && winograd_kernel(v) == k_ && pad_ <= k_ - 1 ? v : Winograd::None;
-  };
-  // The direct kernels win where both sides of the GEMM they replace are short: few filters (F <= 16)
-  // and, for the weight gradient, C*k*k <= 200 (R1's two layers). With 32 filters and more (R2, the
-  // shipped model) im2col + GEMM is as fast or faster, natively and in WebAssembly (measured layer by
-  // layer, one Conv2D with each kernel forced).
-  const bool few_filters = out_.c <= 16;
-  direct_ = conv_direct_supports(g) && (algo_ == Algo::Direct || (algo_ == Algo::Auto && few_filters));
-  direct_dw_ = conv_direct_weight_grad_supports(g) && algo_ != Algo::Im2col && in_.c * k_ * k_ <= 200 &&
-               (algo_ == Algo::Direct || few_filters);
-  Winograd fwd = Winograd::None, bwd = Winograd::None;
-  if (algo_ == Algo::Auto) {
-    if (!direct_ && in_.c > 1) fwd = choose_winograd(in_.c, in_.h, in_.w, out_.c, k_, stride_, pad_, per_thread);
-    bwd = choose_winograd(out_.c, out_.h, out_.w, in_.c, k_, stride_, k_ - 1 - pad_, per_thread);
-  } else if (algo_ != Algo::Im2col && algo_ != Algo::Direct) {
-    fwd = forced(algo_);
-    if (k_ - 1 - pad_ >= 0) bwd = forced(algo_);
-  }
-  wino_fwd_.plan(fwd, in_.c, in_.h, in_.w, out_.c, pad_, per_thread, threads);
-  wino_bwd_.plan(bwd, out_.c, out_.h, out_.w, in_.c, k_ - 1 - pad_, per_thread, threads);
+  plan_ = plan_conv(g, out_.c, B, threads, algo_);
+  assert(!plan_.overflow && "Conv2D::plan: plan_resources must refuse this batch and thread count first");
+  cols_.assign(static_cast<size_t>(plan_.cols), 0.0f);
+  work_.assign(static_cast<size_t>(plan_.work), 0.0f);
+  dgrad_.assign(static_cast<size_t>(plan_.dgrad), 0.0f);
+  bn_scale_.assign(static_cast<size_t>(plan_.affine / 2), 1.0f);
+  bn_shift_.assign(static_cast<size_t>(plan_.affine / 2), 0.0f);
+  wino_fwd_.plan(plan_.fwd, in_.c, in_.h, in_.w, out_.c, pad_, plan_.images_per_thread, threads);
+  wino_bwd_.plan(plan_.bwd, out_.c, out_.h, out_.w, in_.c, k_ - 1 - pad_, plan_.images_per_thread, threads);
   planned_B_ = B;
 }
 
+uint64_t Conv2D::scratch_bytes() const {
+  return 4 * (uint64_t{cols_.size()} + work_.size() + dgrad_.size() + bn_scale_.size() + bn_shift_.size() +
+              wino_fwd_.allocated_floats() + wino_bwd_.allocated_floats());
+}
+
 const char* Conv2D::forward_kernel() const {
-  return direct_ ? "direct" : wino_fwd_.planned() ? winograd_name(wino_fwd_.variant()) : "im2col";
+  return plan_.direct ? "direct" : wino_fwd_.planned() ? winograd_name(wino_fwd_.variant()) : "im2col";
 }
 
 int64_t Conv2D::macs() const {
@@ -104,12 +92,12 @@ int64_t Conv2D::macs() const {
 }
 
 // The data movement is in conv_kernels.cpp (fast and reference versions, tested against each other).
-void Conv2D::im2col(const float* img, float* col) const {
-  dl::im2col(ConvGeometry{in_.c, in_.h, in_.w, k_, stride_, pad_, out_.h, out_.w}, img, col);
+void Conv2D::im2col(const float* img, float* col, float* scratch) const {
+  dl::im2col(ConvGeometry{in_.c, in_.h, in_.w, k_, stride_, pad_, out_.h, out_.w}, img, col, scratch);
 }
 
-void Conv2D::col2im(const float* col, float* img) const {
-  dl::col2im(ConvGeometry{in_.c, in_.h, in_.w, k_, stride_, pad_, out_.h, out_.w}, col, img);
+void Conv2D::col2im(const float* col, float* img, float* scratch) const {
+  dl::col2im(ConvGeometry{in_.c, in_.h, in_.w, k_, stride_, pad_, out_.h, out_.w}, col, img, scratch);
 }
 
 void Conv2D::forward(const float* inp, float* out, int B, const ForwardContext& ctx) {
@@ -152,16 +140,16 @@ void Conv2D::run_forward(const float* inp, float* out, int B, const ForwardConte
     if (e.affine) e.affine += at;
     if (e.relu) e.relu += at;
     const float* x = inp + static_cast<size_t>(begin) * in_.size();
-    if (direct_) {
-      conv_direct_forward(g, F, w_, x, end - begin, out + at, e);
+    if (plan_.direct) {
+      conv_direct_forward(g, F, w_, x, end - begin, out + at, e, work_at(thread));
     } else if (wino_fwd_.planned()) {
       wino_fwd_.run(x, end - begin, out + at, e, thread);
     } else {
-      float* col = cols_.data() + static_cast<size_t>(thread) * K * N;
+      float* col = cols_at(thread);
       for (int n = begin; n < end; ++n) {
         const size_t o = static_cast<size_t>(n - begin) * out_.size();
         float* y = out + at + o;
-        im2col(x + static_cast<size_t>(n - begin) * in_.size(), col);
+        im2col(x + static_cast<size_t>(n - begin) * in_.size(), col, work_at(thread));
         gemm_nn(F, N, K, w_, K, col, N, y, N, false);
         for (int f = 0; f < F; ++f) conv_epilogue(e, f, y + static_cast<size_t>(f) * N, y + static_cast<size_t>(f) * N, o + static_cast<size_t>(f) * N, N);
       }
@@ -181,7 +169,8 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
   const bool wino_dx = dinp && wino_bwd_.planned();
   if (wino_dx) wino_bwd_.set_weights(w_, /*transpose_flip=*/true, /*cache=*/false);
   auto work = [&](int task, int thread) {
-    float* col = cols_.data() + static_cast<size_t>(thread) * K * N;
+    float* col = cols_.empty() ? nullptr : cols_at(thread);  // (K, N), when a pass here uses im2col
+    float* scratch = work_.empty() ? nullptr : work_at(thread);
     // Single-threaded: accumulate straight into the model's gradients. Threaded: one partial per
     // task (not per thread: a thread may run more than one task, and the partials are summed in
     // task order below, so the result does not depend on which thread ran what).
@@ -192,20 +181,20 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
     if (begin < end && algo_ != Algo::Im2col) {
       const float* x = inp + static_cast<size_t>(begin) * in_.size();
       const float* dy = dout + static_cast<size_t>(begin) * out_.size();
-      if (direct_dw_) conv_direct_weight_grad(g, F, x, dy, end - begin, dw);
-      else conv_weight_grad_im2row(g, F, x, dy, end - begin, dw);
+      if (plan_.direct_dw) conv_direct_weight_grad(g, F, x, dy, end - begin, dw, scratch);
+      else conv_weight_grad_im2row(g, F, x, dy, end - begin, dw, scratch);
     }
     for (int n = begin; n < end; ++n) {
       const float* x = inp + static_cast<size_t>(n) * in_.size();
       const float* dy = dout + static_cast<size_t>(n) * out_.size();
       if (algo_ == Algo::Im2col) {  // the original path, kept for comparisons (digitlab_bench --conv im2col)
-        im2col(x, col);
+        im2col(x, col, scratch);
         gemm_nt(F, K, N, dy, N, col, N, dw, K, true);
       }
       if (db) add_row_sums(dy, F, N, db);
       if (dinp && !wino_dx) {
         gemm_tn(K, N, F, w_, K, dy, N, col, N, false);  // col now holds dcol
-        col2im(col, dinp + static_cast<size_t>(n) * in_.size());
+        col2im(col, dinp + static_cast<size_t>(n) * in_.size(), scratch);
       }
     }
     if (wino_dx && begin < end) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "layers.h"
+#include "conv_plan.h"
 #include "winograd.h"
 
 namespace dl {
@@ -14,9 +15,7 @@ namespace dl {
 // im2col + GEMM per sample otherwise.
 class Conv2D final : public Layer {
  public:
-  // Which kernel runs the forward pass and the input gradient. Auto chooses per geometry and
-  // batch; the others force one where it applies (else im2col) — for benchmarks and tests.
-  enum class Algo { Auto, Im2col, Direct, F2x3, F4x3, F2x5 };
+  using Algo = ConvAlgo;  // conv_plan.h: Auto, or one kernel forced (benchmarks and tests)
   Conv2D(std::string name, Shape in, int filters, int kernel, int stride, int pad, bool bias);
   static Shape output_shape(Shape in, int filters, int kernel, int stride, int pad);
   int filters() const { return out_.c; }
@@ -29,7 +28,8 @@ class Conv2D final : public Layer {
   void init(Rng& rng) override;
   void plan(int B, int threads) override;
   int64_t macs() const override;
-  uint64_t scratch_bytes() const override { return 4 * (uint64_t{cols_.size()} + dgrad_.size()); }
+  // Everything plan_conv() sized: resources.cpp counts the same plan (tests/resources_test.cpp).
+  uint64_t scratch_bytes() const override;
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
   int forward_fused(const float* inp, float* out, Layer* const* next, float* const* next_out, int n_next, int B,
                     const ForwardContext& ctx) override;
@@ -39,8 +39,9 @@ class Conv2D final : public Layer {
 
  private:
   void run_forward(const float* inp, float* out, int B, const ForwardContext& ctx, const ConvEpilogue& ep);
-  void im2col(const float* img, float* col) const;    // img (C, H, W) -> col (C*k*k, OH*OW)
-  void col2im(const float* col, float* img) const;    // adds col back into img (C, H, W), zeroed first
+  // scratch: the worker's work(thread) (im2col_scratch_floats of the geometry)
+  void im2col(const float* img, float* col, float* scratch) const;  // img (C, H, W) -> col (C*k*k, OH*OW)
+  void col2im(const float* col, float* img, float* scratch) const;  // adds col back into img (C, H, W)
   int k_, stride_, pad_;
   bool has_bias_;
   float* w_ = nullptr;   // (filters, in.c*k*k)
@@ -48,12 +49,17 @@ class Conv2D final : public Layer {
   float* dw_ = nullptr;  // like w_
   float* db_ = nullptr;  // like b_
   int threads_ = 1;
-  std::vector<float> cols_;     // (threads, in.c*k*k, OH*OW): im2col per worker
+  // The buffers plan_conv() sizes for the planned batch and threads, allocated in plan():
+  std::vector<float> cols_;     // (threads, in.c*k*k, OH*OW): im2col per worker, or empty when
+                                // no pass uses im2col
+  std::vector<float> work_;     // (threads, plan_.work_per_thread): the kernels' padded planes and
+                                // blocks per worker
   std::vector<float> dgrad_;    // (threads, filters*(in.c*k*k + 1)): per-worker dw|db partials
   Algo algo_ = Algo::Auto;
   int planned_B_ = 0;
-  bool direct_ = false;         // conv_direct_forward for the forward pass
-  bool direct_dw_ = false;      // conv_direct_weight_grad for the weight gradient
+  ConvPlan plan_;               // the kernels chosen (direct, direct_dw, Winograd) and the sizes
+  float* cols_at(int thread) { return cols_.data() + static_cast<size_t>(thread) * plan_.cols_per_thread; }
+  float* work_at(int thread) { return work_.data() + static_cast<size_t>(thread) * plan_.work_per_thread; }
   WinogradConv wino_fwd_;       // the forward pass, when planned
   WinogradConv wino_bwd_;       // the input gradient, when planned
   std::vector<float> bn_scale_, bn_shift_;  // (filters): a fused BatchNorm's inference affine

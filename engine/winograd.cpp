@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 
 #include "gemm.h"
 #include "simd.h"
@@ -222,53 +223,98 @@ Winograd choose_winograd(int C, int H, int W, int F, int k, int stride, int pad,
     if (winograd_kernel(v) != k) continue;
     const int m = winograd_tile(v), n = m + k - 1;
     const double tiles = static_cast<double>((OH + m - 1) / m) * ((OW + m - 1) / m) * images;
-    const double cols = std::max(tiles, static_cast<double>(round_up(static_cast<int>(tiles), 8)));
+    const double cols = std::ceil(tiles / 8.0) * 8.0;  // in double: tiles of a whole batch may pass INT_MAX
     const double cost = n * n * cols * (static_cast<double>(F) * C + 1.0 * n * (C + F));
     if (cost < best) { best = cost; pick = v; }
   }
   return pick;
 }
 
-void WinogradConv::plan(Winograd v, int C, int H, int W, int F, int pad, int max_images, int threads, int block_cols) {
-  v_ = v;
-  if (v == Winograd::None) { scratch_.clear(); u_.clear(); w_seen_.clear(); return; }
-  m_ = winograd_tile(v);
-  r_ = winograd_kernel(v);
-  n_ = m_ + r_ - 1;
-  C_ = C; H_ = H; W_ = W; F_ = F; pad_ = pad;
-  OH_ = H + 2 * pad - r_ + 1;
-  OW_ = W + 2 * pad - r_ + 1;
-  assert(OH_ > 0 && OW_ > 0 && pad <= r_ - 1 && "WinogradConv::plan: choose_winograd rejects this geometry");
-  th_ = (OH_ + m_ - 1) / m_;
-  tw_ = (OW_ + m_ - 1) / m_;
+WinogradConv::Layout WinogradConv::layout(Winograd v, int C, int H, int W, int F, int pad, int max_images,
+                                          int block_cols) {
+  Layout l;
+  l.m = winograd_tile(v);
+  l.r = winograd_kernel(v);
+  l.n = l.m + l.r - 1;
+  l.OH = H + 2 * pad - l.r + 1;
+  l.OW = W + 2 * pad - l.r + 1;
+  l.th = (l.OH + l.m - 1) / l.m;
+  l.tw = (l.OW + l.m - 1) / l.m;
   // Vector width: the row pass works on one row of tiles, so the narrowest width the target has that
   // covers the row (at least 4), up to the widest.
-  lanes_ = 4;
-  while (lanes_ < kLanes && lanes_ < tw_) lanes_ *= 2;
-  tw_pad_ = round_up(tw_, lanes_);
-  // V and M of one block within about 512 KiB (L2), whole tile rows, at least one.
-  const int budget = block_cols > 0 ? block_cols : std::max(8, (128 * 1024) / (n_ * n_ * (C + F)));
-  block_rows_ = std::max(1, std::min(budget / tw_, th_ * max_images));
-  ld_ = round_up(block_rows_ * tw_ + lanes_, 16);
-  if ((ld_ / 16) % 2 == 0) ld_ += 16;  // an odd number of cache lines between rows: no set conflicts
-  kp_ld_ = round_up(block_rows_ * tw_ + lanes_, lanes_);  // tiles of a block, and a vector's overrun
-  u_len_ = round_up(tw_pad_ + (n_ - 1) / m_ + 1, lanes_);
+  l.lanes = 4;
+  while (l.lanes < kLanes && l.lanes < l.tw) l.lanes *= 2;
+  l.tw_pad = round_up(l.tw, l.lanes);
+  // V and M of one block within about 512 KiB (L2), whole tile rows, at least one. (The tile rows
+  // of all images in 64 bits: max_images is a batch size.)
+  const int budget = block_cols > 0 ? block_cols : std::max(8, (128 * 1024) / (l.n * l.n * (C + F)));
+  const int64_t all_rows = int64_t{l.th} * std::max(1, max_images);
+  l.block_rows = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(budget / l.tw, all_rows)));
+  l.ld = round_up(l.block_rows * l.tw + l.lanes, 16);
+  if ((l.ld / 16) % 2 == 0) l.ld += 16;  // an odd number of cache lines between rows: no set conflicts
+  l.kp_ld = round_up(l.block_rows * l.tw + l.lanes, l.lanes);  // tiles of a block, and a vector's overrun
+  l.u_len = round_up(l.tw_pad + (l.n - 1) / l.m + 1, l.lanes);
   // The padded row must hold the input at offset pad and end past the last phase value.
-  const int xw = std::max(m_ * u_len_, pad + W) + 2 * lanes_;
+  l.xw = std::max(l.m * l.u_len, pad + W) + 2 * l.lanes;
+  // Sizes in 64 bits: resources.cpp counts them before a layer exists.
+  const uint64_t n2 = uint64_t(l.n) * l.n;
+  l.v = n2 * uint64_t(C) * l.ld;
+  l.mm = n2 * uint64_t(F) * l.ld;
+  l.kp = n2 * uint64_t(l.kp_ld);
+  l.split = uint64_t(l.m) * l.u_len;
+  l.out = uint64_t(l.m) * l.m * l.kp_ld;
+  l.u_plain = n2 * uint64_t(F) * C;
+  l.u_block = uint64_t(gemm_prepared_a_size(F, C));
+  l.u = n2 * l.u_block;
+  l.w_seen = uint64_t(F) * C * l.r * l.r;
+  return l;
+}
+
+uint64_t WinogradConv::planned_floats(Winograd v, int C, int H, int W, int F, int pad, int max_images, int threads,
+                                      int block_cols) {
+  if (v == Winograd::None) return 0;
+  const Layout l = layout(v, C, H, W, F, pad, max_images, block_cols);
+  // Per thread: v, m, kp, xrow, split, phase, out; shared: u_plain, u, w_seen.
+  const uint64_t per_thread = l.v + l.mm + l.kp + uint64_t(l.xw) + 2 * l.split + l.out;
+  return per_thread * uint64_t(std::max(1, threads)) + l.u_plain + l.u + l.w_seen;
+}
+
+uint64_t WinogradConv::allocated_floats() const {
+  uint64_t n = uint64_t{u_plain_.size()} + u_.size() + w_seen_.size();
+  for (const Scratch& s : scratch_)
+    n += uint64_t{s.v.size()} + s.m.size() + s.kp.size() + s.xrow.size() + s.split.size() + s.phase.size() + s.out.size();
+  return n;
+}
+
+void WinogradConv::plan(Winograd v, int C, int H, int W, int F, int pad, int max_images, int threads, int block_cols) {
+  v_ = v;
+  if (v == Winograd::None) {
+    scratch_.clear(); u_plain_.clear(); u_.clear(); w_seen_.clear();
+    scratch_.shrink_to_fit(); u_plain_.shrink_to_fit(); u_.shrink_to_fit(); w_seen_.shrink_to_fit();
+    return;
+  }
+  const Layout l = layout(v, C, H, W, F, pad, max_images, block_cols);
+  m_ = l.m; r_ = l.r; n_ = l.n;
+  C_ = C; H_ = H; W_ = W; F_ = F; pad_ = pad;
+  OH_ = l.OH; OW_ = l.OW;
+  assert(OH_ > 0 && OW_ > 0 && pad <= r_ - 1 && "WinogradConv::plan: choose_winograd rejects this geometry");
+  th_ = l.th; tw_ = l.tw; lanes_ = l.lanes; tw_pad_ = l.tw_pad;
+  block_rows_ = l.block_rows; ld_ = l.ld; kp_ld_ = l.kp_ld; u_len_ = l.u_len;
+  // Every size below is one of layout()'s, which planned_floats() adds up.
   scratch_.resize(std::max(1, threads));
   for (Scratch& s : scratch_) {
-    s.v.assign(static_cast<size_t>(n_) * n_ * C * ld_, 0.0f);
-    s.m.assign(static_cast<size_t>(n_) * n_ * F * ld_, 0.0f);
-    s.kp.assign(static_cast<size_t>(n_) * n_ * kp_ld_, 0.0f);
-    s.xrow.assign(xw, 0.0f);
-    s.split.assign(static_cast<size_t>(m_) * u_len_, 0.0f);
-    s.phase.assign(static_cast<size_t>(m_) * u_len_, 0.0f);
-    s.out.assign(static_cast<size_t>(m_) * m_ * kp_ld_, 0.0f);
+    s.v.assign(static_cast<size_t>(l.v), 0.0f);
+    s.m.assign(static_cast<size_t>(l.mm), 0.0f);
+    s.kp.assign(static_cast<size_t>(l.kp), 0.0f);
+    s.xrow.assign(static_cast<size_t>(l.xw), 0.0f);
+    s.split.assign(static_cast<size_t>(l.split), 0.0f);
+    s.phase.assign(static_cast<size_t>(l.split), 0.0f);
+    s.out.assign(static_cast<size_t>(l.out), 0.0f);
   }
-  u_plain_.assign(static_cast<size_t>(n_) * n_ * F * C, 0.0f);
-  u_block_ = gemm_prepared_a_size(F, C);
-  u_.assign(static_cast<size_t>(n_) * n_ * u_block_, 0.0f);
-  w_seen_.assign(static_cast<size_t>(F) * C * r_ * r_, 0.0f);
+  u_plain_.assign(static_cast<size_t>(l.u_plain), 0.0f);
+  u_block_ = static_cast<size_t>(l.u_block);
+  u_.assign(static_cast<size_t>(l.u), 0.0f);
+  w_seen_.assign(static_cast<size_t>(l.w_seen), 0.0f);
   u_cached_ = false;
 }
 

@@ -23,6 +23,7 @@
 // that computes the input gradient (dx = conv(dy, w flipped and transposed, pad r - 1 - pad)).
 // conv_reference (conv_direct.h) is the plain convolution these are tested against.
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include "conv_kernels.h"
@@ -46,6 +47,11 @@ class WinogradConv {
   // tiles transformed at once (0: a default that keeps V and M within about 512 KiB); tests give
   // small values to cross block boundaries.
   void plan(Winograd v, int C, int H, int W, int F, int pad, int max_images, int threads, int block_cols = 0);
+  // The floats plan() allocates for the same arguments, counted in 64 bits without allocating
+  // (resources.cpp, before a layer exists), and what this object holds now.
+  static uint64_t planned_floats(Winograd v, int C, int H, int W, int F, int pad, int max_images, int threads,
+                                 int block_cols = 0);
+  uint64_t allocated_floats() const;
   Winograd variant() const { return v_; }
   bool planned() const { return v_ != Winograd::None; }
 
@@ -69,6 +75,14 @@ class WinogradConv {
     std::vector<float> phase; // (m, u_len): the padded row split by x mod m
     std::vector<float> out;   // (m, m * kp_ld): [a][m*tile + b] = output (a, b) of each tile
   };
+  // The block layout and buffer sizes (floats) plan() uses, from the arguments alone.
+  struct Layout {
+    int m = 0, r = 0, n = 0, OH = 0, OW = 0, th = 0, tw = 0, lanes = 4, tw_pad = 0;
+    int block_rows = 0, ld = 0, kp_ld = 0, u_len = 0, xw = 0;
+    uint64_t v = 0, mm = 0, kp = 0, split = 0, out = 0;  // per thread (phase is split's size)
+    uint64_t u_plain = 0, u_block = 0, u = 0, w_seen = 0;  // shared
+  };
+  static Layout layout(Winograd v, int C, int H, int W, int F, int pad, int max_images, int block_cols);
   template <int M, int R> void run_lanes(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
   template <int M, int R, int L> void run_t(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
   template <int M, int R, int L> void input_transform_t(const float* x, int g0, int g1, Scratch& s);

@@ -159,7 +159,8 @@ TEST(ConvKernels, Im2colMatchesReference) {
     auto img = random_vector(static_cast<size_t>(g.C) * g.H * g.W, 11);
     std::vector<float> want(rows * n, 7.0f), got(rows * n, -7.0f);
     im2col_reference(g, img.data(), want.data());
-    im2col(g, img.data(), got.data());
+    std::vector<float> scratch(im2col_scratch_floats(g));  // exactly what Conv2D plans (ASan checks)
+    im2col(g, img.data(), got.data(), scratch.data());
     EXPECT_EQ(got, want) << "C " << g.C << " H " << g.H << " W " << g.W << " k " << g.k << " stride " << g.stride
                          << " pad " << g.pad;
   }
@@ -172,7 +173,8 @@ TEST(ConvKernels, Col2imMatchesReference) {
     auto col = random_vector(rows * n, 12);
     std::vector<float> want(static_cast<size_t>(g.C) * g.H * g.W, 7.0f), got(want.size(), -7.0f);
     col2im_reference(g, col.data(), want.data());
-    col2im(g, col.data(), got.data());
+    std::vector<float> scratch(im2col_scratch_floats(g));
+    col2im(g, col.data(), got.data(), scratch.data());
     EXPECT_EQ(got, want) << "C " << g.C << " H " << g.H << " W " << g.W << " k " << g.k << " stride " << g.stride
                          << " pad " << g.pad;
   }
@@ -184,8 +186,9 @@ TEST(ConvKernels, Col2imIsTheAdjointOfIm2col) {
   const size_t rows = static_cast<size_t>(g.C) * g.k * g.k, n = static_cast<size_t>(g.OH) * g.OW;
   auto x = random_vector(static_cast<size_t>(g.C) * g.H * g.W, 13), c = random_vector(rows * n, 14);
   std::vector<float> cols(rows * n), back(x.size());
-  im2col(g, x.data(), cols.data());
-  col2im(g, c.data(), back.data());
+  std::vector<float> scratch(im2col_scratch_floats(g));
+  im2col(g, x.data(), cols.data(), scratch.data());
+  col2im(g, c.data(), back.data(), scratch.data());
   double lhs = 0, rhs = 0;
   for (size_t i = 0; i < cols.size(); ++i) lhs += static_cast<double>(cols[i]) * c[i];
   for (size_t i = 0; i < x.size(); ++i) rhs += static_cast<double>(x[i]) * back[i];

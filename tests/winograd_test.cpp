@@ -94,6 +94,8 @@ TEST(Winograd, MatchesReferenceInEveryVariant) {
       for (int block_cols : {0, 8, 13}) {  // default blocks, and blocks that cut images and tile rows
         WinogradConv wc;
         wc.plan(v, c.C, c.H, c.W, c.F, c.pad, c.images, 1, block_cols);
+        // What plan() allocated is what resources.cpp counts for it, without allocating.
+        EXPECT_EQ(wc.allocated_floats(), WinogradConv::planned_floats(v, c.C, c.H, c.W, c.F, c.pad, c.images, 1, block_cols));
         wc.set_weights(w.data(), false, false);
         std::vector<float> got(want.size(), -7.0f);
         wc.run(x.data(), c.images, got.data(), ConvEpilogue{}, 0);
@@ -199,7 +201,9 @@ TEST(ConvDirect, ForwardMatchesReference) {
         ConvEpilogue ep;
         ep.bias = bias.data();
         ep.relu = rl.data();
-        conv_direct_forward(g, F, w.data(), x.data(), images, got.data(), ep);
+        // The scratch exactly as large as Conv2D plans it (ASan catches a kernel reading past it).
+        std::vector<float> scratch(conv_direct_forward_scratch_floats(g));
+        conv_direct_forward(g, F, w.data(), x.data(), images, got.data(), ep, scratch.data());
         const size_t plane = static_cast<size_t>(g.OH) * g.OW;
         for (size_t i = 0; i < want.size(); ++i) {
           const float yy = want[i] + bias[(i / plane) % F];
@@ -223,7 +227,8 @@ TEST(ConvDirect, WeightGradientMatchesReference) {
           const std::vector<float> x = random_vec(images * in, 46 + k), dy = random_vec(images * out, 44 + F);
           std::vector<float> dw_want = random_vec(static_cast<size_t>(F) * C * k * k, 45), dw_got = dw_want;
           for (int n = 0; n < images; ++n) conv_weight_grad_reference(g, F, x.data() + n * in, dy.data() + n * out, dw_want.data());
-          conv_direct_weight_grad(g, F, x.data(), dy.data(), images, dw_got.data());
+          std::vector<float> scratch(conv_direct_weight_grad_scratch_floats(g, F));
+          conv_direct_weight_grad(g, F, x.data(), dy.data(), images, dw_got.data(), scratch.data());
           for (size_t i = 0; i < dw_want.size(); ++i)
             ASSERT_NEAR(dw_got[i], dw_want[i], 1e-5f * (1.0f + images * g.OH * g.OW))
                 << "k " << k << " pad " << pad << " C " << C << " F " << F << " at " << i;
@@ -246,7 +251,8 @@ TEST(ConvIm2row, WeightGradientMatchesReference) {
     const std::vector<float> x = random_vec(c.images * in, 91 + c.k), dy = random_vec(c.images * out, 92 + c.F);
     std::vector<float> want = random_vec(static_cast<size_t>(c.F) * c.C * c.k * c.k, 93), got = want;
     for (int n = 0; n < c.images; ++n) conv_weight_grad_reference(g, c.F, x.data() + n * in, dy.data() + n * out, want.data());
-    conv_weight_grad_im2row(g, c.F, x.data(), dy.data(), c.images, got.data());
+    std::vector<float> scratch(conv_weight_grad_im2row_scratch_floats(g, c.F));
+    conv_weight_grad_im2row(g, c.F, x.data(), dy.data(), c.images, got.data(), scratch.data());
     for (size_t i = 0; i < want.size(); ++i)
       ASSERT_NEAR(got[i], want[i], 1e-5f * (1.0f + c.images * OH * OW)) << "C " << c.C << " k " << c.k << " stride "
                                                                          << c.stride << " pad " << c.pad << " at " << i;
