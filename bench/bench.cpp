@@ -18,6 +18,7 @@
 
 #include "dataset.h"
 #include "gemm.h"
+#include "layer_types.h"
 #include "model.h"
 #include "model_io.h"
 #include "train.h"
@@ -43,7 +44,25 @@ struct Options {
   bool profile = false;  // per-layer forward/backward times of one batch-64 training step (stderr)
   int profile_batch = 64;
   bool gemm = false;     // GFLOP/s of the GEMM kernels on the layers' shapes (stderr + JSON lines)
+  bool profile_eval = false;  // profile the evaluation-mode forward instead of a training step
+  std::string conv = "auto";  // force the convolutions' kernel: auto, im2col, direct, f2x3, f4x3, f2x5
 };
+
+// Forces every convolution of the model onto one kernel (--conv), for A/B measurements.
+bool set_conv_algorithm(dl::Model& model, const std::string& name) {
+  using A = dl::Conv2D::Algo;
+  A a;
+  if (name == "auto") a = A::Auto;
+  else if (name == "im2col") a = A::Im2col;
+  else if (name == "direct") a = A::Direct;
+  else if (name == "f2x3") a = A::F2x3;
+  else if (name == "f4x3") a = A::F4x3;
+  else if (name == "f2x5") a = A::F2x5;
+  else return false;
+  for (int i = 0; i < model.num_layers(); ++i)
+    if (auto* c = dynamic_cast<dl::Conv2D*>(&model.layer(i))) c->set_algorithm(a);
+  return true;
+}
 
 void emit(const Options& o, const std::string& arch, const char* metric, double value, const char* unit, int threads) {
   std::printf("{\"peer\": \"%s\", \"arch\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"threads\": %d}\n",
@@ -55,11 +74,11 @@ void emit(const Options& o, const std::string& arch, const char* metric, double 
 // --profile-batch), timed on its own (median of several calls), with GFLOP/s from the layer's
 // multiply-accumulates (backward of a layer with weights and an input gradient does twice the
 // forward's work).
-void profile_layers(dl::Model& model, const float* images, const std::string& arch, int repeats, int B) {
+void profile_layers(dl::Model& model, const float* images, const std::string& arch, int repeats, int B, bool train) {
   dl::Rng rng(3);
-  model.forward(images, B, true, &rng);
-  std::fprintf(stderr, "# profile %s (batch %d, threads %d): layer, forward ms, backward ms, forward GFLOP/s, backward GFLOP/s\n",
-               arch.c_str(), B, model.threads());
+  model.forward(images, B, train, &rng);
+  std::fprintf(stderr, "# profile %s (batch %d, threads %d, %s): layer, forward ms, backward ms, forward GFLOP/s, backward GFLOP/s\n",
+               arch.c_str(), B, model.threads(), train ? "training" : "evaluation");
   double total_f = 0, total_b = 0;
   std::vector<float> out, dout, dinp;
   for (int i = 0; i < model.num_layers(); ++i) {
@@ -70,7 +89,7 @@ void profile_layers(dl::Model& model, const float* images, const std::string& ar
     for (auto& v : dout) v = rng.uniform(-1.0f, 1.0f);
     dinp.assign(static_cast<size_t>(B) * layer.in().size(), 0.0f);
     dl::ForwardContext ctx;
-    ctx.train = true;
+    ctx.train = train;
     ctx.rng = &rng;
     std::vector<double> tf, tb;
     for (int r = 0; r < repeats + 1; ++r) {
@@ -86,10 +105,20 @@ void profile_layers(dl::Model& model, const float* images, const std::string& ar
     total_b += b;
     const double flops = 2.0 * static_cast<double>(layer.macs()) * B;
     const double bflops = flops * (i == 0 ? 1 : 2);
-    std::fprintf(stderr, "#   %-10s %-12s %8.3f %8.3f %7.2f %7.2f\n", layer.name().c_str(), layer.out().str().c_str(), f, b,
-                 flops > 0 ? flops / f * 1e-6 : 0.0, flops > 0 ? bflops / b * 1e-6 : 0.0);
+    const auto* conv = dynamic_cast<const dl::Conv2D*>(&layer);
+    std::fprintf(stderr, "#   %-10s %-12s %8.3f %8.3f %7.2f %7.2f %s\n", layer.name().c_str(), layer.out().str().c_str(), f, b,
+                 flops > 0 ? flops / f * 1e-6 : 0.0, flops > 0 ? bflops / b * 1e-6 : 0.0, conv ? conv->forward_kernel() : "");
   }
   std::fprintf(stderr, "#   total forward %.3f ms, backward %.3f ms (the Adam update and the loss are not in these)\n", total_f, total_b);
+  // The whole forward pass as Model::forward runs it (with the fused layers), median.
+  std::vector<double> tm;
+  for (int r = 0; r < repeats + 1; ++r) {
+    dl::Rng r2(4);
+    auto t0 = Clock::now();
+    model.forward(images, B, train, &r2);
+    if (r) tm.push_back(seconds_since(t0) * 1e3);
+  }
+  std::fprintf(stderr, "#   Model::forward (fused) %.3f ms\n", median(tm));
 }
 
 // GFLOP/s of gemm_nn / gemm_nt / gemm_tn on the shapes the layers use, and of a square product
@@ -176,7 +205,9 @@ int main(int argc, char** argv) {
     else if (a == "--profile") o.profile = true;
     else if (a == "--profile-batch") { o.profile = true; o.profile_batch = std::clamp(std::atoi(next().c_str()), 1, 1024); }
     else if (a == "--gemm") o.gemm = true;
-    else { std::fprintf(stderr, "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--mnist DIR] [--peer NAME] [--repeats N] [--quick] [--profile] [--profile-batch B] [--gemm]\n"); return 2; }
+    else if (a == "--profile-eval") { o.profile = true; o.profile_eval = true; }
+    else if (a == "--conv") o.conv = next();
+    else { std::fprintf(stderr, "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--mnist DIR] [--peer NAME] [--repeats N] [--quick] [--profile] [--profile-batch B] [--profile-eval] [--conv auto|im2col|direct|f2x3|f4x3|f2x5] [--gemm]\n"); return 2; }
   }
 
   // 16 real MNIST batches of 64 when MNIST_DIR is set (as the peers do), random images otherwise.
@@ -202,18 +233,23 @@ int main(int argc, char** argv) {
   for (const std::string& arch : o.archs) {
     for (int threads : o.threads) {
       dl::Model model;
-      dl::Status st = arch == "digitlab" && !o.model_file.empty() ? dl::load_model_file(o.model_file, &model)
-                                                                   : dl::Model::build(spec_of(arch), 1, &model);
+      // The command line's memory budget, in WebAssembly too: the peers' batch-256 measure needs
+      // 374 MiB for R2, over the page's 256 MiB, and this program is a benchmark, not the page.
+      dl::Status st = arch == "digitlab" && !o.model_file.empty()
+                          ? dl::load_model_file(o.model_file, &model, nullptr, dl::kCliBudgetBytes)
+                          : dl::Model::build(spec_of(arch), 1, &model, dl::kCliBudgetBytes);
       if (!st) { std::fprintf(stderr, "bench: %s\n", st.message().c_str()); return 1; }
       model.set_threads(threads);
-      if (o.profile) { profile_layers(model, images.data(), arch, o.repeats * 10, o.profile_batch); continue; }
+      if (!set_conv_algorithm(model, o.conv)) { std::fprintf(stderr, "bench: unknown --conv %s\n", o.conv.c_str()); return 2; }
+      if (o.profile) { profile_layers(model, images.data(), arch, o.repeats * 10, o.profile_batch, !o.profile_eval); continue; }
 
       // Training throughput: Adam lr 1e-3, batch 64, dropout on.
       {
         const double heap0 = heap_in_use();
         dl::Model m;
-        dl::Model::build(model.spec(), 1, &m);
+        dl::Model::build(model.spec(), 1, &m, dl::kCliBudgetBytes);
         m.set_threads(threads);
+        set_conv_algorithm(m, o.conv);
         dl::Trainer trainer(&m, dl::OptimizerConfig{}, 1);
         const int warm = 3, steps = o.quick ? 4 : (arch == "r1" ? 60 : 12);
         std::vector<double> rates;

@@ -15,6 +15,8 @@
 #include <limits>
 #include <vector>
 
+#include "simd.h"
+
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 #endif
@@ -28,14 +30,6 @@
 namespace dl {
 
 namespace {
-
-// One zero-padded input plane (H + 2 pad, W + 2 pad) per thread, grown on first use: with it every
-// stride-1 im2col row is a straight copy and every col2im row a straight add, with no bounds.
-std::vector<float>& padded_plane(size_t n) {
-  thread_local std::vector<float> plane;
-  if (plane.size() < n) plane.resize(n);
-  return plane;
-}
 
 DL_INLINE_LOOPS inline void copy_row(float* d, const float* s, int n) {
   int i = 0;
@@ -55,13 +49,20 @@ DL_INLINE_LOOPS inline void add_row(float* d, const float* s, int n) {
 
 }  // namespace
 
-DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col) {
+// One zero-padded input plane (H + 2 pad, W + 2 pad), the caller's (Conv2D plans one per thread):
+// with it every stride-1 im2col row is a straight copy and every col2im row a straight add, with
+// no bounds. Computed in 64 bits: resources.cpp counts it before a layer is built.
+uint64_t im2col_scratch_floats(const ConvGeometry& g) {
+  if (g.stride != 1) return 0;
+  return (uint64_t(g.H) + 2 * uint64_t(g.pad)) * (uint64_t(g.W) + 2 * uint64_t(g.pad));
+}
+
+DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col, float* scratch) {
   if (g.stride != 1) { im2col_reference(g, img, col); return; }
   const int k = g.k, p = g.pad, W = g.W, H = g.H, OW = g.OW, OH = g.OH;
   const int Wp = W + 2 * p, Hp = H + 2 * p;
   const size_t N = static_cast<size_t>(OH) * OW;
-  std::vector<float>& buf = padded_plane(static_cast<size_t>(Hp) * Wp);
-  float* pad = buf.data();
+  float* pad = scratch;  // (Hp, Wp)
   for (int i = 0; i < Hp * Wp; ++i) pad[i] = 0.0f;
   for (int c = 0; c < g.C; ++c) {
     const float* plane = img + static_cast<size_t>(c) * H * W;
@@ -74,13 +75,12 @@ DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col)
   }
 }
 
-DL_INLINE_LOOPS void col2im(const ConvGeometry& g, const float* col, float* img) {
+DL_INLINE_LOOPS void col2im(const ConvGeometry& g, const float* col, float* img, float* scratch) {
   if (g.stride != 1) { col2im_reference(g, col, img); return; }
   const int k = g.k, p = g.pad, W = g.W, H = g.H, OW = g.OW, OH = g.OH;
   const int Wp = W + 2 * p, Hp = H + 2 * p;
   const size_t N = static_cast<size_t>(OH) * OW;
-  std::vector<float>& buf = padded_plane(static_cast<size_t>(Hp) * Wp);
-  float* pad = buf.data();
+  float* pad = scratch;  // (Hp, Wp)
   for (int c = 0; c < g.C; ++c) {
     // Accumulate on the padded plane in the reference's order (ky, kx, oy, ox), keep the inside.
     for (int i = 0; i < Hp * Wp; ++i) pad[i] = 0.0f;
@@ -94,12 +94,65 @@ DL_INLINE_LOOPS void col2im(const ConvGeometry& g, const float* col, float* img)
   }
 }
 
+namespace {
+
+// conv_epilogue with its three choices made at compile time (the loop stays free of branches).
+template <bool kBias, bool kAffine, bool kRelu>
+void epilogue_t(float b, float s, float t, const float* src, float* y, float* z, float* r, int n) {
+  using namespace simd;
+  int i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    vf v = load(src + i);
+    if (kBias) v = v + b;
+    store(y + i, v);
+    if (kAffine) { v = v * s + t; store(z + i, v); }
+    if (kRelu) store(r + i, relu(v));
+  }
+  for (; i < n; ++i) {
+    float v = src[i];
+    if (kBias) v = v + b;
+    y[i] = v;
+    if (kAffine) { v = v * s + t; z[i] = v; }
+    if (kRelu) r[i] = v > 0.0f ? v : 0.0f;
+  }
+}
+
+}  // namespace
+
+void conv_epilogue(const ConvEpilogue& ep, int f, const float* src, float* y, size_t at, int n) {
+  // Each output with the same operations as the separate layers (a bias add, BatchNorm's
+  // x * scale + shift, ReLU's max), so fusing does not change a bit (FMA contraction aside).
+  const float b = ep.bias ? ep.bias[f] : 0.0f;
+  const float s = ep.scale ? ep.scale[f] : 1.0f, t = ep.scale ? ep.shift[f] : 0.0f;
+  float* z = ep.scale ? ep.affine + at : nullptr;
+  float* r = ep.relu ? ep.relu + at : nullptr;
+  const int which = (ep.bias ? 4 : 0) | (z ? 2 : 0) | (r ? 1 : 0);
+  switch (which) {
+    case 0: if (src != y) epilogue_t<false, false, false>(b, s, t, src, y, z, r, n); break;
+    case 1: epilogue_t<false, false, true>(b, s, t, src, y, z, r, n); break;
+    case 2: epilogue_t<false, true, false>(b, s, t, src, y, z, r, n); break;
+    case 3: epilogue_t<false, true, true>(b, s, t, src, y, z, r, n); break;
+    case 4: epilogue_t<true, false, false>(b, s, t, src, y, z, r, n); break;
+    case 5: epilogue_t<true, false, true>(b, s, t, src, y, z, r, n); break;
+    case 6: epilogue_t<true, true, false>(b, s, t, src, y, z, r, n); break;
+    default: epilogue_t<true, true, true>(b, s, t, src, y, z, r, n); break;
+  }
+}
+
 void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y, int32_t* argmax) {
   if (k != 2 || stride != 2) {
     maxpool_forward_reference(x, C, H, W, k, stride, OH, OW, y, argmax);
     return;
   }
-  // 2x2, stride 2: the four candidates in the reference's order (strict >, so the first wins ties).
+  // 2x2, stride 2: the four candidates in the reference's order (strict >, so the first wins ties),
+  // four outputs at a time: the even and odd columns of both rows are split into vectors and the
+  // same four compare-and-selects run per lane.
+  // Four lanes on every target: pooled rows are short (14 and 7 in R1 / R2).
+  using V = simd::Vec<4>;
+  using I = simd::VecI<4>;
+  constexpr int L = 4;
+  const I lane2 = {0, 2, 4, 6};
+  const float ninf = -std::numeric_limits<float>::infinity();
   for (int c = 0; c < C; ++c) {
     const int base = c * H * W;
     for (int oy = 0; oy < OH; ++oy) {
@@ -108,7 +161,23 @@ void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int
       float* yo = y + (c * OH + oy) * OW;
       int32_t* ao = argmax + (c * OH + oy) * OW;
       const int i0 = base + (2 * oy) * W;
-      for (int ox = 0; ox < OW; ++ox) {
+      int ox = 0;
+      for (; ox + L <= OW; ox += L) {
+        const int x0 = 2 * ox;
+        V a, b, cc, d;
+        simd::even_odd(simd::load<V>(r0 + x0), simd::load<V>(r0 + x0 + L), a, b);
+        simd::even_odd(simd::load<V>(r1 + x0), simd::load<V>(r1 + x0 + L), cc, d);
+        const I ia = lane2 + (i0 + x0);
+        V best = simd::splat<V>(ninf);
+        I bi = ia;
+        I m = simd::greater(a, best); best = simd::select(m, a, best); bi = simd::select(m, ia, bi);
+        m = simd::greater(b, best); best = simd::select(m, b, best); bi = simd::select(m, ia + 1, bi);
+        m = simd::greater(cc, best); best = simd::select(m, cc, best); bi = simd::select(m, ia + W, bi);
+        m = simd::greater(d, best); best = simd::select(m, d, best); bi = simd::select(m, ia + (W + 1), bi);
+        simd::store(yo + ox, best);
+        simd::store_i(ao + ox, bi);
+      }
+      for (; ox < OW; ++ox) {
         const int x0 = 2 * ox;
         float best = -std::numeric_limits<float>::infinity();
         int bi = i0 + x0;

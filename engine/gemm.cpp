@@ -20,6 +20,13 @@ void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int l
   gemm_packed(true, false, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
+size_t gemm_prepared_a_size(int M, int K) { return gemm_packed_a_size(M, K); }
+void gemm_prepare_a(int M, int K, const float* A, int lda, float* prepared) { gemm_pack_a(M, K, A, lda, prepared); }
+void gemm_nn_prepared(int M, int N, int K, const float* prepared, const float* B, int ldb, float* C, int ldc,
+                      bool accumulate) {
+  gemm_packed_a(M, N, K, prepared, B, ldb, C, ldc, accumulate);
+}
+
 #else
 
 using Stride = Eigen::OuterStride<>;
@@ -49,6 +56,18 @@ void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int l
   if (accumulate) c.noalias() += a.transpose() * b;
   else c.noalias() = a.transpose() * b;
 }
+
+#if !defined(__AVX512F__)  // with AVX-512: gemm_avx512.cpp
+size_t gemm_prepared_a_size(int M, int K) { return static_cast<size_t>(M) * (K > 0 ? K : 0); }
+void gemm_prepare_a(int M, int K, const float* A, int lda, float* prepared) {
+  for (int i = 0; i < M; ++i)
+    for (int k = 0; k < K; ++k) prepared[static_cast<size_t>(i) * K + k] = A[static_cast<size_t>(i) * lda + k];
+}
+void gemm_nn_prepared(int M, int N, int K, const float* prepared, const float* B, int ldb, float* C, int ldc,
+                      bool accumulate) {
+  gemm_nn(M, N, K, prepared, K, B, ldb, C, ldc, accumulate);
+}
+#endif  // !__AVX512F__
 
 #endif  // __wasm_simd128__
 

@@ -246,6 +246,64 @@ void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, const float* A
   }
 }
 
+size_t gemm_packed_a_size(int M, int K) {
+  return static_cast<size_t>((M + MR - 1) / MR) * MR * static_cast<size_t>(K > 0 ? K : 0);
+}
+
+void gemm_pack_a(int M, int K, const float* A, int lda, float* packed) {
+  // Block k0 starts at k0 * Mp floats (Mp = M rounded up to MR): pack_a's panels for all M rows.
+  const size_t Mp = static_cast<size_t>((M + MR - 1) / MR) * MR;
+  for (int k0 = 0; k0 < K; k0 += KC) pack_a(false, A, lda, 0, M, k0, std::min(KC, K - k0), packed + static_cast<size_t>(k0) * Mp);
+}
+
+void gemm_packed_a(int M, int N, int K, const float* packed, const float* B, int ldb, float* C, int ldc,
+                   bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) for (int i = 0; i < M; ++i) std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
+    return;
+  }
+  PackBuffers& buf = pack_buffers();
+  const int n_panels = (N + NR - 1) / NR, full_panels = N / NR;
+  const size_t b_need = static_cast<size_t>(n_panels) * NR * std::min(K, KC);
+  if (buf.b.size() < b_need) buf.b.resize(b_need);
+  float* pb = buf.b.data();
+  const size_t Mp = static_cast<size_t>((M + MR - 1) / MR) * MR;
+  const bool direct_b = K <= 64;  // as in gemm_packed: a short B is read in place
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = std::min(KC, K - k0);
+    const bool add = accumulate || k0 > 0;
+    if (direct_b) {
+      if (full_panels < n_panels) pack_b(false, B + full_panels * NR, ldb, N - full_panels * NR, k0, kc, pb);
+    } else {
+      pack_b(false, B, ldb, N, k0, kc, pb);
+    }
+    const float* pa = packed + static_cast<size_t>(k0) * Mp;
+    for (int q = 0; q < n_panels; ++q) {
+      const int j = q * NR, cols = std::min(NR, N - j);
+      const bool in_place = direct_b && q < full_panels;
+      const float* bp = in_place ? B + static_cast<size_t>(k0) * ldb + j : pb + static_cast<size_t>(direct_b ? 0 : q) * kc * NR;
+      const int bstride = in_place ? ldb : NR;
+      for (int p = 0; p < M; p += MR) {
+        const int rows = std::min(MR, M - p);
+        const float* ap = pa + static_cast<size_t>(p / MR) * kc * MR;
+        float* c = C + static_cast<size_t>(p) * ldc + j;
+        if (rows == MR && cols == NR) {
+          micro_kernel(kc, ap, bp, bstride, c, ldc, add);
+        } else {
+          float tile[MR * NR];
+          micro_kernel(kc, ap, bp, bstride, tile, NR, false);
+          for (int r = 0; r < rows; ++r)
+            for (int cc = 0; cc < cols; ++cc) {
+              float& dst = c[static_cast<size_t>(r) * ldc + cc];
+              dst = add ? dst + tile[r * NR + cc] : tile[r * NR + cc];
+            }
+        }
+      }
+    }
+  }
+}
+
 void gemm_reference(bool trans_a, bool trans_b, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
                     float* C, int ldc, bool accumulate) {
   for (int i = 0; i < M; ++i) {

@@ -80,6 +80,18 @@ void BatchNorm::forward(const float* inp, float* out, int B, const ForwardContex
   }
 }
 
+void BatchNorm::inference_affine(float* scale, float* shift) {
+  // The same arithmetic as forward()'s evaluation branch, so a fused output has the same bits.
+  last_train_ = false;
+  for (int c = 0; c < in_.c; ++c) {
+    const float mean = running_mean_[c], invstd = 1.0f / std::sqrt(running_var_[c] + kEps);
+    mean_[c] = mean;
+    invstd_[c] = invstd;
+    scale[c] = gamma_[c] * invstd;
+    shift[c] = beta_[c] - mean * scale[c];
+  }
+}
+
 void BatchNorm::backward(const float* inp, const float*, const float* dout, float* dinp, int B, ThreadPool*) {
   const int C = in_.c, S = in_.h * in_.w;
   const double M = static_cast<double>(B) * S;

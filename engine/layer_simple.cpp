@@ -4,18 +4,25 @@
 #include <cstring>
 
 #include "layer_types.h"
+#include "simd.h"
 
 namespace dl {
 
+// In explicit vectors (simd.h): the compilers left the backward's select scalar.
 void ReLU::forward(const float* inp, float* out, int B, const ForwardContext&) {
   const size_t n = static_cast<size_t>(B) * in_.size();
-  for (size_t i = 0; i < n; ++i) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+  size_t i = 0;
+  for (; i + simd::kLanes <= n; i += simd::kLanes) simd::store(out + i, simd::relu(simd::load(inp + i)));
+  for (; i < n; ++i) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
 }
 
 void ReLU::backward(const float*, const float* out, const float* dout, float* dinp, int B, ThreadPool*) {
   if (!dinp) return;
   const size_t n = static_cast<size_t>(B) * in_.size();
-  for (size_t i = 0; i < n; ++i) dinp[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+  size_t i = 0;
+  for (; i + simd::kLanes <= n; i += simd::kLanes)
+    simd::store(dinp + i, simd::where_positive(simd::load(out + i), simd::load(dout + i)));
+  for (; i < n; ++i) dinp[i] = out[i] > 0.0f ? dout[i] : 0.0f;
 }
 
 void Flatten::forward(const float* inp, float* out, int B, const ForwardContext&) {

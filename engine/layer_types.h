@@ -5,12 +5,17 @@
 #include <vector>
 
 #include "layers.h"
+#include "conv_plan.h"
+#include "winograd.h"
 
 namespace dl {
 
-// 2-D convolution, any kernel size, stride and zero padding, as im2col + GEMM per sample.
+// 2-D convolution, any kernel size, stride and zero padding. Kernels (layer_conv.cpp): a direct
+// one for a single input channel, Winograd for 3x3 and 5x5 stride 1 where its cost model says so,
+// im2col + GEMM per sample otherwise.
 class Conv2D final : public Layer {
  public:
+  using Algo = ConvAlgo;  // conv_plan.h: Auto, or one kernel forced (benchmarks and tests)
   Conv2D(std::string name, Shape in, int filters, int kernel, int stride, int pad, bool bias);
   static Shape output_shape(Shape in, int filters, int kernel, int stride, int pad);
   int filters() const { return out_.c; }
@@ -23,13 +28,20 @@ class Conv2D final : public Layer {
   void init(Rng& rng) override;
   void plan(int B, int threads) override;
   int64_t macs() const override;
-  uint64_t scratch_bytes() const override { return 4 * (uint64_t{cols_.size()} + dgrad_.size()); }
+  // Everything plan_conv() sized: resources.cpp counts the same plan (tests/resources_test.cpp).
+  uint64_t scratch_bytes() const override;
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
+  int forward_fused(const float* inp, float* out, Layer* const* next, float* const* next_out, int n_next, int B,
+                    const ForwardContext& ctx) override;
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+  void set_algorithm(Algo a) { algo_ = a; planned_B_ = 0; }  // takes effect at the next plan()
+  const char* forward_kernel() const;                          // "im2col", "direct", "F(4x4,3x3)", ...
 
  private:
-  void im2col(const float* img, float* col) const;    // img (C, H, W) -> col (C*k*k, OH*OW)
-  void col2im(const float* col, float* img) const;    // adds col back into img (C, H, W), zeroed first
+  void run_forward(const float* inp, float* out, int B, const ForwardContext& ctx, const ConvEpilogue& ep);
+  // scratch: the worker's work(thread) (im2col_scratch_floats of the geometry)
+  void im2col(const float* img, float* col, float* scratch) const;  // img (C, H, W) -> col (C*k*k, OH*OW)
+  void col2im(const float* col, float* img, float* scratch) const;  // adds col back into img (C, H, W)
   int k_, stride_, pad_;
   bool has_bias_;
   float* w_ = nullptr;   // (filters, in.c*k*k)
@@ -37,8 +49,20 @@ class Conv2D final : public Layer {
   float* dw_ = nullptr;  // like w_
   float* db_ = nullptr;  // like b_
   int threads_ = 1;
-  std::vector<float> cols_;     // (threads, in.c*k*k, OH*OW): im2col per worker
+  // The buffers plan_conv() sizes for the planned batch and threads, allocated in plan():
+  std::vector<float> cols_;     // (threads, in.c*k*k, OH*OW): im2col per worker, or empty when
+                                // no pass uses im2col
+  std::vector<float> work_;     // (threads, plan_.work_per_thread): the kernels' padded planes and
+                                // blocks per worker
   std::vector<float> dgrad_;    // (threads, filters*(in.c*k*k + 1)): per-worker dw|db partials
+  Algo algo_ = Algo::Auto;
+  int planned_B_ = 0;
+  ConvPlan plan_;               // the kernels chosen (direct, direct_dw, Winograd) and the sizes
+  float* cols_at(int thread) { return cols_.data() + static_cast<size_t>(thread) * plan_.cols_per_thread; }
+  float* work_at(int thread) { return work_.data() + static_cast<size_t>(thread) * plan_.work_per_thread; }
+  WinogradConv wino_fwd_;       // the forward pass, when planned
+  WinogradConv wino_bwd_;       // the input gradient, when planned
+  std::vector<float> bn_scale_, bn_shift_;  // (filters): a fused BatchNorm's inference affine
 };
 
 // Max pooling with a KxK window and stride S (no padding; partial windows at the border dropped).
@@ -125,6 +149,10 @@ class BatchNorm final : public Layer {
   uint64_t scratch_bytes() const override { return 4 * (uint64_t{mean_.size()} + invstd_.size()); }
   void forward(const float* inp, float* out, int B, const ForwardContext& ctx) override;
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
+  // The evaluation-mode forward as y = x * scale + shift per channel (scale, shift: (C)), with the
+  // state an evaluation forward leaves for backward: what a layer that computes this one's
+  // output on its own way out (Conv2D::forward_fused) calls instead of forward().
+  void inference_affine(float* scale, float* shift);
 
  private:
   float* gamma_ = nullptr;  float* beta_ = nullptr;    // (C)

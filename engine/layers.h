@@ -63,6 +63,17 @@ class Layer {
   virtual uint64_t scratch_bytes() const { return 0; }
 
   virtual void forward(const float* inp, float* out, int B, const ForwardContext& ctx) = 0;
+  // forward(), and also the forward passes of the layers right after this one when this layer can
+  // compute them on the way out (a convolution's bias, BatchNorm at inference and ReLU): next[j]
+  // is the layer j + 1 places on and next_out[j] its output buffer (n_next of them). Returns how
+  // many of them it computed (their outputs, and their state for backward, are then as if their
+  // own forward had run). The default computes none.
+  virtual int forward_fused(const float* inp, float* out, Layer* const* next, float* const* next_out, int n_next,
+                            int B, const ForwardContext& ctx) {
+    (void)next; (void)next_out; (void)n_next;
+    forward(inp, out, B, ctx);
+    return 0;
+  }
   virtual void backward(const float* inp, const float* out, const float* dout, float* dinp, int B,
                         ThreadPool* pool) = 0;
 

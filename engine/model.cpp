@@ -166,7 +166,15 @@ const float* Model::forward(const float* images, int B, bool train, Rng* rng) {
   ctx.pool = pool_.get();
   const float* x = images;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    layers_[i]->forward(x, acts_[i].data(), B, ctx);
+    // A layer may compute the next ones on the way out (a convolution's BatchNorm and ReLU).
+    Layer* next[2];
+    float* next_out[2];
+    int n_next = 0;
+    for (size_t j = i + 1; j < layers_.size() && n_next < 2; ++j, ++n_next) {
+      next[n_next] = layers_[j].get();
+      next_out[n_next] = acts_[j].data();
+    }
+    i += layers_[i]->forward_fused(x, acts_[i].data(), next, next_out, n_next, B, ctx);
     x = acts_[i].data();
   }
   return x;

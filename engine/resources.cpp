@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "conv_plan.h"
 #include "shape.h"
 
 namespace dl {
@@ -65,7 +66,6 @@ Resources count(const std::vector<LayerSpec>& layers, int batch, int threads, Us
   r.threads = threads;
   r.use = use;
   const uint64_t B = static_cast<uint64_t>(batch > 0 ? batch : 0);
-  const uint64_t T = static_cast<uint64_t>(threads > 0 ? threads : 0);
   uint64_t P = 0, NB = 0, macs = 0;
   uint64_t c = 1, h = kImageSide, w = kImageSide;  // the current shape, as in Model::build
   int n_conv = 0, n_pool = 0, n_drop = 0, n_fc = 0, n_bn = 0, n_relu = 0;
@@ -104,8 +104,24 @@ Resources count(const std::vector<LayerSpec>& layers, int batch, int threads, Us
         params.push_back({name + ".weight", {dim(F), dim(c), dim(k), dim(k)}, false});
         if (!L.batchnorm) params.push_back({name + ".bias", {dim(F)}, false});
         macs = t.c.add(macs, t.c.mul(F, N, K));
-        t.floats(&t.scratch, t.c.mul(T, K, N), name + "'s im2col scratch");
-        t.floats(&t.scratch, t.c.mul(T, F, t.c.add(K, 1)), name + "'s weight-gradient partials");
+        // The kernels and their buffers, as Conv2D::plan allocates them (conv_plan.h). The spec
+        // parser bounds every dimension (filters <= 1024, kernel, stride, padding <= 28, 64 layers),
+        // so the geometry fits int; the batch and thread count are the caller's and are checked in
+        // 64 bits there.
+        if (oh > 0 && ow > 0 && oh <= 0x7fffffff && ow <= 0x7fffffff && h <= 0x7fffffff && w <= 0x7fffffff &&
+            c <= 0x7fffffff) {
+          const ConvGeometry g{dim(c), dim(h), dim(w), L.kernel, static_cast<int>(s), static_cast<int>(pad), dim(oh), dim(ow)};
+          const ConvPlan p = plan_conv(g, L.units, batch, threads, ConvAlgo::Auto);
+          if (p.overflow) t.c.overflow = true;
+          t.floats(&t.scratch, p.cols, name + "'s im2col scratch");
+          t.floats(&t.scratch, p.work, name + "'s kernel scratch");
+          t.floats(&t.scratch, p.dgrad, name + "'s weight-gradient partials");
+          t.floats(&t.scratch, p.affine, name + "'s BatchNorm affine");
+          t.floats(&t.scratch, p.wino_fwd, name + "'s Winograd buffers");
+          t.floats(&t.scratch, p.wino_bwd, name + "'s input-gradient Winograd buffers");
+        } else {
+          t.c.overflow = true;
+        }
         c = F; h = oh; w = ow;
         const uint64_t size = t.c.mul(c, h, w);
         output(name, size);

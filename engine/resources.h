@@ -6,7 +6,9 @@
 // batch size on a number of threads:
 //   parameters   the parameter block, its gradient block (same layout) and the BatchNorm buffers
 //   activations  every layer's output and its gradient, (batch, layer output)
-//   scratch      per layer: im2col columns and weight-gradient partials (per thread), pooling
+//   scratch      per layer: a convolution's buffers as conv_plan.h sizes them for the kernels its
+//                cost model chooses (im2col columns, the kernels' padded planes and blocks, Winograd's
+//                transformed tiles and filters, weight-gradient partials; per thread), pooling
 //                argmax and dropout masks (per image), batch statistics; the logits' gradient
 //   training     (Use::Training only) the optimizer's moments and decay mask, the divergence
 //                snapshot and the copies a checkpoint makes while it is written, the trainer's

@@ -136,6 +136,22 @@ ConvGeometry with_output(ConvGeometry g) {
 
 }  // namespace
 
+// The prepared-A product (the Winograd layers' U times V): whichever kernel the build has (the
+// packed SIMD128 kernel, the AVX-512 one, Eigen), against the three loops.
+TEST(GemmPrepared, MatchesReference) {
+  const GemmCase cases[] = {{1, 1, 1}, {3, 5, 2}, {8, 32, 16}, {9, 33, 17}, {32, 144, 32}, {64, 40, 64}, {17, 70, 300}, {5, 8, 257}};
+  for (const GemmCase& s : cases) {
+    for (bool acc : {false, true}) {
+      check_gemm(false, false, s, 3, acc, [](bool, bool, int M, int N, int K, const float* A, int lda, const float* B,
+                                             int ldb, float* C, int ldc, bool accumulate) {
+        std::vector<float> prepared(gemm_prepared_a_size(M, K) + 1, -1.0f);
+        gemm_prepare_a(M, K, A, lda, prepared.data());
+        gemm_nn_prepared(M, N, K, prepared.data(), B, ldb, C, ldc, accumulate);
+      });
+    }
+  }
+}
+
 TEST(ConvKernels, Im2colMatchesReference) {
   for (ConvGeometry g : kGeometries) {
     g = with_output(g);
@@ -143,7 +159,8 @@ TEST(ConvKernels, Im2colMatchesReference) {
     auto img = random_vector(static_cast<size_t>(g.C) * g.H * g.W, 11);
     std::vector<float> want(rows * n, 7.0f), got(rows * n, -7.0f);
     im2col_reference(g, img.data(), want.data());
-    im2col(g, img.data(), got.data());
+    std::vector<float> scratch(im2col_scratch_floats(g));  // exactly what Conv2D plans (ASan checks)
+    im2col(g, img.data(), got.data(), scratch.data());
     EXPECT_EQ(got, want) << "C " << g.C << " H " << g.H << " W " << g.W << " k " << g.k << " stride " << g.stride
                          << " pad " << g.pad;
   }
@@ -156,7 +173,8 @@ TEST(ConvKernels, Col2imMatchesReference) {
     auto col = random_vector(rows * n, 12);
     std::vector<float> want(static_cast<size_t>(g.C) * g.H * g.W, 7.0f), got(want.size(), -7.0f);
     col2im_reference(g, col.data(), want.data());
-    col2im(g, col.data(), got.data());
+    std::vector<float> scratch(im2col_scratch_floats(g));
+    col2im(g, col.data(), got.data(), scratch.data());
     EXPECT_EQ(got, want) << "C " << g.C << " H " << g.H << " W " << g.W << " k " << g.k << " stride " << g.stride
                          << " pad " << g.pad;
   }
@@ -168,8 +186,9 @@ TEST(ConvKernels, Col2imIsTheAdjointOfIm2col) {
   const size_t rows = static_cast<size_t>(g.C) * g.k * g.k, n = static_cast<size_t>(g.OH) * g.OW;
   auto x = random_vector(static_cast<size_t>(g.C) * g.H * g.W, 13), c = random_vector(rows * n, 14);
   std::vector<float> cols(rows * n), back(x.size());
-  im2col(g, x.data(), cols.data());
-  col2im(g, c.data(), back.data());
+  std::vector<float> scratch(im2col_scratch_floats(g));
+  im2col(g, x.data(), cols.data(), scratch.data());
+  col2im(g, c.data(), back.data(), scratch.data());
   double lhs = 0, rhs = 0;
   for (size_t i = 0; i < cols.size(); ++i) lhs += static_cast<double>(cols[i]) * c[i];
   for (size_t i = 0; i < x.size(); ++i) rhs += static_cast<double>(x[i]) * back[i];

@@ -3,9 +3,11 @@
 // what to change, and Model::build / Model::plan refuse before allocating (issue 12, findings 2, 4).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "layer_types.h"
 #include "model.h"
 #include "resources.h"
 #include "spec.h"
@@ -49,6 +51,49 @@ TEST(Resources, CountsWhatAModelAllocates) {
       }
     }
   }
+}
+
+// The convolution kernels (conv_plan.h): a layer on each of them — the direct first layer, Winograd
+// for 3x3 and 5x5 stride 1, im2col (stride 2, many filters) — allocates in plan() exactly what
+// plan_resources counts, on 1 and 2 threads, and neither an inference pass nor a training step
+// (forward, backward with the input gradient) allocates more.
+TEST(Resources, ConvolutionKernelsAllocateWhatIsCounted) {
+  const char* specs[] = {"c8k5 c16k3 p2 c32k3 c32k5 p2 f10", "c8k3 c12k5 c24k3p0b p2 f10", "c32k5s2 c16k3 f10",
+                         "c32k3p0 c64k3 p2 c48k5 f10", "R1", "R2", "digitlab"};
+  std::vector<std::string> kernels;  // every forward kernel seen
+  for (const char* spec : specs) {
+    for (int threads : {1, 2}) {
+      Model m;
+      ASSERT_TRUE(Model::build(spec, 1, &m).ok()) << spec;
+      m.set_threads(threads);
+      const int T = m.threads();
+      for (int batch : {1, 5, 64}) {
+        ASSERT_TRUE(m.plan(batch).ok()) << spec;
+        Resources r;
+        ASSERT_TRUE(plan_resources(layers_of(spec), batch, T, Use::Inference, kCliBudgetBytes, &r).ok()) << spec;
+        EXPECT_EQ(r.total, m.allocated_bytes()) << spec << " at batch " << batch << " on " << T << " threads";
+        std::vector<float> x(static_cast<size_t>(batch) * kImageSize), dlogits(static_cast<size_t>(batch) * kClasses);
+        for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7919) % 256) / 255.0f;
+        for (size_t i = 0; i < dlogits.size(); ++i) dlogits[i] = (i % 10 == 3) ? -0.9f : 0.1f;
+        std::vector<float> dx(x.size());
+        m.forward(x.data(), batch);                    // inference (fused BatchNorm and ReLU)
+        Rng rng(7);
+        m.forward(x.data(), batch, true, &rng);        // training
+        m.zero_grads();
+        m.backward(dlogits.data(), dx.data());         // every layer's input gradient, the first's too
+        EXPECT_EQ(r.total, m.allocated_bytes()) << spec << " after a training step at batch " << batch;
+        for (int i = 0; i < m.num_layers(); ++i)
+          if (const auto* c = dynamic_cast<const Conv2D*>(&m.layer(i))) kernels.push_back(c->forward_kernel());
+      }
+    }
+  }
+  // The specs above reach every kernel on this platform (the cost model differs natively with
+  // AVX-512 and in WebAssembly, so the 3x3 variant is either of two).
+  auto seen = [&](const std::string& k) { return std::find(kernels.begin(), kernels.end(), k) != kernels.end(); };
+  EXPECT_TRUE(seen("direct"));
+  EXPECT_TRUE(seen("im2col"));
+  EXPECT_TRUE(seen("F(2x2,3x3)") || seen("F(4x4,3x3)"));
+  EXPECT_TRUE(seen("F(2x2,5x5)"));
 }
 
 TEST(Resources, TrainingAddsTheOptimizerSnapshotsAndBatchBuffers) {
