@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "numbers.h"
 #include "resources.h"
 
 #include <algorithm>
@@ -162,15 +163,6 @@ bool is_optimizer_tensor(const std::string& name) {
 
 std::string shorten(const std::string& s, size_t n = 80) { return s.size() <= n ? s : s.substr(0, n) + "..."; }
 
-std::string with_commas(uint64_t v) {
-  const std::string d = std::to_string(v);
-  std::string out;
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (i && (d.size() - i) % 3 == 0) out += ',';
-    out += d[i];
-  }
-  return out;
-}
 
 void put_tensor(SafeTensorsFile* file, const std::string& name, const std::vector<int>& shape, const float* src,
                 size_t count) {

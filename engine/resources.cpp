@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "conv_plan.h"
+#include "numbers.h"
 #include "shape.h"
 
 namespace dl {
@@ -29,15 +30,6 @@ struct Checked {
   }
 };
 
-std::string with_commas(uint64_t v) {
-  const std::string d = std::to_string(v);
-  std::string out;
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (i && (d.size() - i) % 3 == 0) out += ',';
-    out += d[i];
-  }
-  return out;
-}
 
 std::string spec_text(const std::vector<LayerSpec>& layers) {
   std::string s;

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "resources.h"
+#include "numbers.h"
 #include "rng.h"
 
 namespace dl {
@@ -34,25 +35,6 @@ std::string float_text(double v) {
   return buf;
 }
 
-// Strict reads of a metadata value: the whole text, in range, no overflow.
-bool read_whole(const std::string& text, int64_t lo, int64_t hi, int64_t* out) {
-  if (text.empty() || text.size() > 24) return false;
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (errno == ERANGE || *end != '\0' || v < lo || v > hi) return false;
-  *out = v;
-  return true;
-}
-bool read_real(const std::string& text, double lo, double hi, double* out) {
-  if (text.empty() || text.size() > 64) return false;
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text.c_str(), &end);
-  if (errno == ERANGE || *end != '\0' || !std::isfinite(v) || v < lo || v > hi) return false;
-  *out = v;
-  return true;
-}
 std::string quoted(const std::string& s) {  // a metadata value in a message, shortened
   return "'" + (s.size() > 40 ? s.substr(0, 37) + "..." : s) + "'";
 }
@@ -247,12 +229,12 @@ Status TrainRun::restore(const SafeTensorsFile& file) {
   const std::string* step_text = value("run_step");
   if (!step_text) return Status::Error("it holds no position in a run ('run_step' is missing)");
   int64_t step = 0;
-  if (!read_whole(*step_text, 0, total_steps_, &step))
+  if (!parse_whole(*step_text, 0, total_steps_, &step))
     return Status::Error("its run_step " + quoted(*step_text) + " is not a step of this run (0 to " +
                          std::to_string(total_steps_) + ")");
   if (const std::string* spe = value("run_steps_per_epoch")) {
     int64_t v = 0;
-    if (!read_whole(*spe, 1, INT32_MAX, &v))
+    if (!parse_whole(*spe, 1, INT32_MAX, &v))
       return Status::Error("its run_steps_per_epoch " + quoted(*spe) + " is not a whole number of steps");
     if (v != steps_per_epoch_)
       return Status::Error("its run had " + std::to_string(v) + " steps per epoch and this one has " +
@@ -262,16 +244,16 @@ Status TrainRun::restore(const SafeTensorsFile& file) {
   LrSchedule::State s;
   double x = 0;
   if (const std::string* t = value("plateau_scale")) {
-    if (!read_real(*t, 1e-30, 1.0, &x)) return Status::Error("its plateau_scale " + quoted(*t) + " is not a factor from 0 to 1");
+    if (!parse_real(*t, 1e-30, 1.0, &x)) return Status::Error("its plateau_scale " + quoted(*t) + " is not a factor from 0 to 1");
     s.scale = static_cast<float>(x);
   }
   if (const std::string* t = value("plateau_best")) {
-    if (!read_real(*t, -1.0, 1.0, &x)) return Status::Error("its plateau_best " + quoted(*t) + " is not an accuracy");
+    if (!parse_real(*t, -1.0, 1.0, &x)) return Status::Error("its plateau_best " + quoted(*t) + " is not an accuracy");
     s.best = static_cast<float>(x);
   }
   if (const std::string* t = value("plateau_bad_epochs")) {
     int64_t v = 0;
-    if (!read_whole(*t, 0, 1000000, &v)) return Status::Error("its plateau_bad_epochs " + quoted(*t) + " is not a count of epochs");
+    if (!parse_whole(*t, 0, 1000000, &v)) return Status::Error("its plateau_bad_epochs " + quoted(*t) + " is not a count of epochs");
     s.bad_epochs = static_cast<int>(v);
   }
   Optimizer opt = trainer_->optimizer();

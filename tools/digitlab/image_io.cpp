@@ -13,6 +13,7 @@
 #include <stb_image_write.h>
 
 #include "engine/model_io.h"  // read_file_bytes
+#include "engine/numbers.h"
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -28,15 +29,6 @@ namespace {
 
 constexpr size_t kMaxImageFileBytes = size_t{64} << 20;
 
-std::string commas(uint64_t v) {
-  const std::string d = std::to_string(v);
-  std::string out;
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (i && (d.size() - i) % 3 == 0) out += ',';
-    out += d[i];
-  }
-  return out;
-}
 
 // Width and height against the limits, before any pixel is decoded.
 dl::Status check_dimensions(uint64_t w, uint64_t h, const std::string& name) {
@@ -46,8 +38,8 @@ dl::Status check_dimensions(uint64_t w, uint64_t h, const std::string& name) {
   if (w > static_cast<uint64_t>(kMaxImageSide) || h > static_cast<uint64_t>(kMaxImageSide) ||
       w * h > static_cast<uint64_t>(kMaxImagePixels))
     return dl::Status::Error("the image '" + name + "' is " + std::to_string(w) + "x" + std::to_string(h) +
-                             " pixels; images of at most " + commas(kMaxImagePixels) + " pixels (e.g. 4096x4096) and " +
-                             commas(kMaxImageSide) + " pixels a side are read: scale it down first");
+                             " pixels; images of at most " + dl::with_commas(kMaxImagePixels) + " pixels (e.g. 4096x4096) and " +
+                             dl::with_commas(kMaxImageSide) + " pixels a side are read: scale it down first");
   return dl::Status::Ok();
 }
 
@@ -193,7 +185,7 @@ dl::Status decode_grey_image(const uint8_t* bytes, size_t size, const std::strin
   if (!stbi_info_from_memory(bytes, len, &w, &h, &n)) {
     const std::string why = stbi_failure_reason() ? stbi_failure_reason() : "unknown reason";
     if (why == "too large")
-      return unreadable("it is larger than " + commas(kMaxImagePixels) + " pixels (e.g. 4096x4096), the most that is read");
+      return unreadable("it is larger than " + dl::with_commas(kMaxImagePixels) + " pixels (e.g. 4096x4096), the most that is read");
     return unreadable(why);
   }
   if (w <= 0 || h <= 0) return unreadable("it has " + std::to_string(w) + "x" + std::to_string(h) + " pixels");

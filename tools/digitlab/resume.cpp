@@ -24,26 +24,6 @@ std::string quoted(const std::string& s) {  // a metadata value in a message, sh
 
 }  // namespace
 
-bool parse_whole(const std::string& text, int64_t lo, int64_t hi, int64_t* out) {
-  if (text.empty() || text.size() > 24) return false;
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (errno == ERANGE || *end != '\0' || v < lo || v > hi) return false;
-  *out = v;
-  return true;
-}
-
-bool parse_real(const std::string& text, double lo, double hi, double* out) {
-  if (text.empty() || text.size() > 64) return false;
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text.c_str(), &end);
-  if (errno == ERANGE || *end != '\0' || !std::isfinite(v) || v < lo || v > hi) return false;
-  *out = v;
-  return true;
-}
-
 dl::Status read_resume_point(const std::map<std::string, std::string>& md, const std::string& origin,
                              ResumePoint* out) {
   if (!md.count("epochs") || !md.count("optimizer_steps"))

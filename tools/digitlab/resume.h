@@ -8,6 +8,7 @@
 #include <string>
 
 #include "args.h"
+#include "engine/numbers.h"
 #include "engine/status.h"
 
 namespace digitlab {
@@ -34,7 +35,7 @@ dl::Status check_resume_step(const ResumePoint& p, int steps_per_epoch, const st
 void apply_checkpoint_options(const std::map<std::string, std::string>& md, const std::string& origin, Args* args);
 
 // Strict number parsing for metadata values: the whole text, in range, no overflow.
-bool parse_whole(const std::string& text, int64_t lo, int64_t hi, int64_t* out);
-bool parse_real(const std::string& text, double lo, double hi, double* out);
+using dl::parse_whole;  // engine/numbers.h
+using dl::parse_real;
 
 }  // namespace digitlab
