@@ -11,20 +11,12 @@
 
 #include "resources.h"
 #include "rng.h"
+#include "tiny_data.h"
 #include "train_options.h"
 #include "training_session.h"
 
 namespace {
-dl::Dataset tiny(int n, uint64_t seed) {
-  dl::Dataset d;
-  d.count = n;
-  d.images.resize(static_cast<size_t>(n) * dl::kImageSize);
-  d.labels.resize(static_cast<size_t>(n));
-  dl::Rng rng(seed, 7);
-  for (float& v : d.images) v = rng.uniform();
-  for (int i = 0; i < n; ++i) d.labels[static_cast<size_t>(i)] = static_cast<uint8_t>(i % 10);
-  return d;
-}
+using testdata::tiny;  // tests/tiny_data.h
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
