@@ -10,15 +10,11 @@
 #include "model_io.h"
 #include "preprocess.h"
 #include "training_app.h"
+#include "ui_common.h"
 
 namespace app {
 
 namespace {
-
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
 
 void run_prediction(State& s) {
   Prediction& p = s.prediction;
@@ -39,6 +35,8 @@ void run_prediction(State& s) {
   p.pad_version = s.pad.Version();
   p.model_version = s.model.version;
   ++p.version;
+  p.input_ms = s.input_ms;
+  p.answered_ms = now_ms();
   if (p.valid) {
     p.last_ms = now_ms() - t0;
     p.total_ms += p.last_ms;

@@ -80,6 +80,8 @@ struct Prediction {
   int model_version = -1;              // ModelSlot::version it was computed with
   int version = 0;                     // bumps whenever the fields above change
   double last_ms = 0;                  // raster + preprocess + forward + softmax, milliseconds
+  double input_ms = 0;                 // State::input_ms of the frame whose input this answer read
+  double answered_ms = 0;              // the page's clock when the answer was ready
   double forward_ms = 0;               // of which the network's forward pass + softmax
   double total_ms = 0;                 // sum over `count` predictions
   int count = 0;
@@ -115,6 +117,8 @@ struct State {
   int64_t frame = 0;         // frames drawn
   int redraw_frames = 3;     // draw at least this many more frames (then only on input or change)
   double time = 0;           // seconds since start, set by main.cpp each frame
+  double input_ms = 0;       // the UI clock (now_ms) when main.cpp took the frame's input events
+  double frame_ms = 0;       // the main thread's time for a drawn frame (smoothed), set by main.cpp
 
   // Input collected by main.cpp between frames; consumed by the pad every frame.
   std::vector<PointerEvent> pointer_events;  // capacity reserved once

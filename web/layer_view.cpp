@@ -10,15 +10,11 @@
 #include "app_state.h"
 #include "heatmap.h"
 #include "layer_types.h"
+#include "ui_common.h"
 
 namespace app {
 
 namespace {
-
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
 
 const ImU32 kMuted = IM_COL32(150, 158, 172, 255);
 const ImU32 kAccent = IM_COL32(255, 214, 10, 255);   // the current step: yellow, seen from the back row

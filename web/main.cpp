@@ -12,6 +12,8 @@
 #include "imgui_impl_opengl3.h"
 #include "imgui_impl_sdl.h"
 #include "platform.h"
+#include "training_app.h"
+#include "ui_common.h"
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
@@ -69,6 +71,7 @@ void step(void* arg) {
   app::State& s = rt.state;
   SDL_Event e;
   bool input = false;
+  s.input_ms = app::now_ms();
   while (SDL_PollEvent(&e)) {
     input = true;
     ImGui_ImplSDL2_ProcessEvent(&e);
@@ -124,6 +127,7 @@ void step(void* arg) {
     return;
   }
 
+  const double frame_start = app::now_ms();
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplSDL2_NewFrame();
   app::frame(s);
@@ -138,6 +142,8 @@ void step(void* arg) {
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   SDL_GL_SwapWindow(rt.window);
   platform::frame_presented(s);
+  const double took = app::now_ms() - frame_start;
+  s.frame_ms = s.frame_ms > 0 ? 0.8 * s.frame_ms + 0.2 * took : took;
 }
 
 }  // namespace
@@ -185,6 +191,7 @@ int main(int argc, char** argv) {
   }
   s.has_file_picker = platform::has_file_picker();
   platform::start(&s);
+  app::training_start_thread(s);  // after start(): a run kept in browser storage is restored first
 
 #ifdef __EMSCRIPTEN__
   emscripten_set_main_loop_arg(step, rt, 0, true);

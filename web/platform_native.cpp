@@ -91,6 +91,7 @@ void start(app::State* s) {
 // has no desktop counterpart.
 void frame_presented(app::State& s) {
   app::Training& t = s.training;
+  app::TrainingTurn turn(t.trainer);
   if (t.want_data) {
     t.want_data = false;
     const char* dir = std::getenv("MNIST_DIR");

@@ -193,6 +193,7 @@ EM_JS(void, js_install_api, (double max_model_bytes), {
 extern "C" {
 
 EMSCRIPTEN_KEEPALIVE const char* digitlab_api_state_json() {
+  app::TrainingTurn turn(g_state->training.trainer);
   app::write_state_json(*g_state, &g_state->json);
   return g_state->json.c_str();
 }
@@ -232,6 +233,7 @@ EMSCRIPTEN_KEEPALIVE int digitlab_api_load_model(const uint8_t* bytes, int size,
 // Training (window.digitlab.train). Returns "" or the sentence saying why it did not start. The
 // options are typed and range-checked (train_options.h): a wrong value is that sentence.
 EMSCRIPTEN_KEEPALIVE const char* digitlab_api_train_start(const char* options_json) {
+  app::TrainingTurn turn(g_state->training.trainer);
   static std::string error;
   error.clear();
   app::TrainOptions o = g_state->training.panel.edit;
@@ -251,6 +253,7 @@ EMSCRIPTEN_KEEPALIVE const char* digitlab_api_train_start(const char* options_js
 }
 
 EMSCRIPTEN_KEEPALIVE int digitlab_train_between_frames(double slice_ms) {
+  app::TrainingTurn turn(g_state->training.trainer);
   app::State& s = *g_state;
   const bool more = app::training_between_frames(s, slice_ms);
   if (!more) s.training.between_frames = false;  // the next run starts the pump again
@@ -258,6 +261,7 @@ EMSCRIPTEN_KEEPALIVE int digitlab_train_between_frames(double slice_ms) {
 }
 
 EMSCRIPTEN_KEEPALIVE void digitlab_api_train_action(int action, int arg) {
+  app::TrainingTurn turn(g_state->training.trainer);
   app::State& s = *g_state;
   switch (action) {
     case 0: app::training_pause(s); break;
@@ -272,6 +276,7 @@ EMSCRIPTEN_KEEPALIVE void digitlab_api_train_action(int action, int arg) {
 }
 
 EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_progress(double received, double total) {
+  app::TrainingTurn turn(g_state->training.trainer);
   app::training_data_progress(*g_state, received, total);
 }
 
@@ -283,6 +288,7 @@ EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_file(int which, const uint8_t* byte
 // All four files are in (error == ""), or the download failed. Parses them with the engine's IDX
 // reader; the browser has decompressed them (this build has no zlib).
 EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_done(const char* error, int missing) {
+  app::TrainingTurn turn(g_state->training.trainer);
   app::State& s = *g_state;
   if (error[0] != '\0') {
     app::training_data_failed(s, error, missing != 0);
@@ -387,7 +393,8 @@ void start(app::State* s) {
 void frame_presented(app::State& s) {
   if (s.frame == 1) js_first_frame();
   app::Training& t = s.training;
-  if (!t.between_frames && (t.session.status() == app::TrainingSession::Status::Running || t.session.Evaluating())) {
+  app::TrainingTurn turn(t.trainer);
+  if (!t.trainer.active() && !t.between_frames && (t.session.status() == app::TrainingSession::Status::Running || t.session.Evaluating())) {
     t.between_frames = true;
     js_start_training_pump(kTrainingSliceMs);
   }

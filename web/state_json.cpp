@@ -198,6 +198,12 @@ void write_state_json(const State& s, std::string* out) {
   num(out, static_cast<double>(s.frame), "%.0f");
   key(out, "predictMs");  // the last prediction: raster + preprocessing + forward + softmax
   num(out, p.last_ms);
+  // Pointer-to-answer latency: the answer read the input events taken at inputMs and was ready at
+  // answeredMs, both on the page's performance.now() clock (an event's timeStamp is on it too).
+  key(out, "inputMs");
+  num(out, p.input_ms);
+  key(out, "answeredMs");
+  num(out, p.answered_ms);
   key(out, "forwardMs");  // of which the forward pass and softmax
   num(out, p.forward_ms);
   key(out, "view");

@@ -1,5 +1,6 @@
 // top_images.cpp — see top_images.h.
 #include "top_images.h"
+#include "ui_common.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,10 +8,6 @@
 namespace app {
 
 namespace {
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
 }  // namespace
 
 void TopImages::Start(const dl::Model& model, int model_version, const TestImages& test, int layer, int channel) {

@@ -10,15 +10,11 @@
 #include "imgui.h"
 #include "spec.h"
 #include "train_options.h"
+#include "ui_common.h"
 
 namespace app {
 
 namespace {
-
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
 
 // While training with the trained model on the pad, its copy is refreshed this often (ms), so the
 // answer and the layer view follow the weights as they change.
@@ -109,10 +105,30 @@ void drive_compare(State& s) {
   request_redraw(s);
 }
 
+// After the frame's training (or the thread's since the last frame): the compare queue, the run
+// kept in browser storage when it stops and every kSaveEveryMs while it runs, and the pad's copy of
+// the weights.
+void after_training(State& s, TrainingSession::Status before, double now) {
+  Training& t = s.training;
+  drive_compare(s);
+  const TrainingSession::Status after = t.session.status();
+  t.last_status = after;
+  if (before == TrainingSession::Status::Running && after != TrainingSession::Status::Running) t.save_run = true;
+  if (after == TrainingSession::Status::Running && now - t.last_save_ms > kSaveEveryMs) t.save_run = true;
+  if (t.save_run) t.last_save_ms = now;
+  if (t.use_trained && t.session.HasModel() && t.copied_weights != t.session.weights_version() &&
+      (after != TrainingSession::Status::Running || now - t.last_copy_ms >= kPadRefreshMs)) {
+    copy_to_pad(s);
+  }
+}
+
 }  // namespace
+
+void training_start_thread(State& s) { s.training.trainer.Start(&s.training.session); }
 
 void draw_training_view(State& s) {
   Training& t = s.training;
+  TrainingTurn turn(t.trainer);
   const ImGuiStyle& st = ImGui::GetStyle();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float font = s.layout.font_px;
@@ -148,8 +164,24 @@ void draw_training_view(State& s) {
   }
 }
 
+namespace {
+
+// Whether a frame of the threaded page has anything to do with the session: a button pressed, a
+// run that started, ended or diverged, a trained model to put on the pad or take off it, or progress
+// to act on (the pad's copy, saving) at most every kProgressFrameMs. Otherwise the frame leaves the
+// thread alone, so a person drawing never waits for a slice.
+bool needs_turn(const State& s, double now) {
+  const Training& t = s.training;
+  return t.commands.any() || t.trainer.busy() != t.drawn_busy || (t.use_trained && s.model.version != t.pad_model_version) ||
+         (t.trainer.progress() != t.drawn_progress && now - t.progress_frame_ms >= kProgressFrameMs);
+}
+
+}  // namespace
+
 void training_after_frame(State& s) {
   Training& t = s.training;
+  if (t.trainer.active() && !needs_turn(s, now_ms())) return;
+  TrainingTurn turn(t.trainer);
   apply_commands(s);
   // The pad's model was replaced by someone else (a loaded file): the trained copy is gone.
   if (t.use_trained && s.model.version != t.pad_model_version) {
@@ -157,6 +189,14 @@ void training_after_frame(State& s) {
     s.shipped = ModelSlot{};
   }
   const double now = now_ms();
+  if (t.trainer.active()) {
+    // The thread trains; the frame shows where it is and acts on its transitions.
+    if (t.trainer.progress() != t.drawn_progress) t.progress_frame_ms = now;
+    t.drawn_progress = t.trainer.progress();
+    t.drawn_busy = t.session.status() == TrainingSession::Status::Running || t.session.Evaluating();
+    after_training(s, t.last_status, now);
+    return;
+  }
   const bool working = t.session.status() == TrainingSession::Status::Running || t.session.Evaluating();
   if (working) {
     // Adapt the budget to the frame interval: the frame's other work (drawing, the browser) is the
@@ -180,16 +220,8 @@ void training_after_frame(State& s) {
   const double w0 = now_ms();
   const bool did = t.session.Advance(t.budget_ms);
   t.last_work_ms = now_ms() - w0;
-  drive_compare(s);
-  const TrainingSession::Status after = t.session.status();
   if (did) request_redraw(s);
-  if (before == TrainingSession::Status::Running && after != TrainingSession::Status::Running) t.save_run = true;
-  if (after == TrainingSession::Status::Running && now - t.last_save_ms > kSaveEveryMs) t.save_run = true;
-  if (t.save_run) t.last_save_ms = now;
-  if (t.use_trained && t.session.HasModel() && t.copied_weights != t.session.weights_version() &&
-      (after != TrainingSession::Status::Running || now - t.last_copy_ms >= kPadRefreshMs)) {
-    copy_to_pad(s);
-  }
+  after_training(s, before, now);
 }
 
 bool training_between_frames(State& s, double budget_ms) {
@@ -209,8 +241,18 @@ bool training_between_frames(State& s, double budget_ms) {
 
 bool training_wants_frame(const State& s) {
   const Training& t = s.training;
-  return t.compare.running || t.session.status() == TrainingSession::Status::Running || t.session.Evaluating() ||
-         t.data.kind == TrainingData::Loading || t.want_data || t.save_run || t.forget_run || !t.download.empty();
+  const bool requests = t.data.kind == TrainingData::Loading || t.want_data || t.save_run || t.forget_run ||
+                        !t.download.empty();
+  if (t.trainer.active()) {
+    // Read without a turn: the thread's counters are atomic. A run that starts, ends or diverges is
+    // shown at once; progress every kProgressFrameMs; the compare queue when its run stops.
+    const bool busy = t.trainer.busy();
+    const double every = std::max(kProgressFrameMs, s.frame_ms / kProgressShare);
+    return requests || busy != t.drawn_busy ||
+           (t.trainer.progress() != t.drawn_progress && now_ms() - t.progress_frame_ms >= every);
+  }
+  return requests || t.compare.running || t.session.status() == TrainingSession::Status::Running ||
+         t.session.Evaluating();
 }
 
 dl::Status training_start(State& s, const TrainOptions& o) {

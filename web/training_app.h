@@ -3,6 +3,12 @@
 // requests to the platform (fetch the MNIST files, offer a download, keep the run in browser
 // storage). app.cpp calls draw_training_view() inside the Train tab and training_after_frame()
 // once per frame; the automation API calls the training_* actions.
+//
+// Where the build has threads, the run trains on its own thread (background_trainer.h) and the
+// frame loop only draws: every entry that reads or changes the session from the UI's side holds a
+// TrainingTurn (the frame's training parts, each automation call, the platform's callbacks); none of
+// them calls another. Without threads the frame loop trains in a per-frame budget and, in the
+// browser, in slices between frames.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -10,6 +16,7 @@
 
 #include "dataset.h"
 #include "compare_panel.h"
+#include "background_trainer.h"
 #include "evaluation_panel.h"
 #include "status.h"
 #include "training_panel.h"
@@ -40,6 +47,13 @@ struct Training {
   int copied_weights = -1;     // session.weights_version() of that copy
   double last_copy_ms = 0;
 
+  // The thread that trains the session (declared after it: it stops before the session goes).
+  BackgroundTrainer trainer;
+  int drawn_progress = -1;       // trainer.progress() at the last frame
+  bool drawn_busy = false;       // trainer.busy() at the last frame
+  double progress_frame_ms = 0;  // when a frame last showed the thread's progress
+  TrainingSession::Status last_status = TrainingSession::Status::Empty;
+
   bool start_when_data = false;  // Start was pressed before the data was there
   TrainOptions pending;
 
@@ -63,8 +77,18 @@ struct Training {
   std::string mnist_missing;      // set when the build has no MNIST files next to the page
 };
 
+// The UI's hold on the training session (BackgroundTrainer::Turn): free without the thread.
+using TrainingTurn = BackgroundTrainer::Turn;
+// Starts the training thread where the build has threads (after the session is restored).
+void training_start_thread(State& s);
+
 void draw_training_view(State& s);
 void training_after_frame(State& s);
+// While the thread trains, a frame shows its progress at most every kProgressFrameMs, and less often
+// when frames are slow to draw: those frames take at most kProgressShare of the main thread, so the
+// page's frames stay free for the person drawing (a slow machine sees the curves move less often).
+constexpr double kProgressFrameMs = 250.0;
+constexpr double kProgressShare = 0.05;
 bool training_wants_frame(const State& s);
 // Trains for budget_ms outside a frame: the browser calls it from its own task queue while the
 // page waits for the next animation frame (platform_web.cpp). Returns whether there is more to do.

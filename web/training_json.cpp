@@ -90,7 +90,9 @@ void append_training_json(const State& s, std::string* out) {
   if (ss.eta() < 0) out->append("null"); else num(out, ss.eta());
   key(out, "lr");
   num(out, ss.lr_now());
-  key(out, "budgetMs");
+  key(out, "offFrame");  // trains on its own thread (background_trainer.h), not in the frame loop
+  out->append(t.trainer.active() ? "true" : "false");
+  key(out, "budgetMs");  // in the frame loop: training time per frame, and the frame interval
   num(out, t.budget_ms);
   key(out, "frameIntervalMs");
   num(out, t.frame_interval_ms);

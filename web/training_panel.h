@@ -23,6 +23,7 @@ struct TrainCommands {
   bool start = false, pause = false, resume = false, step = false, reset = false, evaluate = false;
   bool toggle_use_trained = false, download = false, compare = false;
   TrainOptions options;  // for start
+  bool any() const { return start || pause || resume || step || reset || evaluate || toggle_use_trained || download || compare; }
 };
 
 struct WRect {  // a control's rectangle in window coordinates (CSS pixels in the browser)

@@ -6,21 +6,18 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <thread>
 #include <nlohmann/json.hpp>
 
 #include "model_io.h"
 #include "spec.h"
 #include "train_options.h"
+#include "ui_common.h"
 
 namespace app {
 
 namespace {
-
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
 
 // The saved run's JSON layout: 2 since the page's schedule is the engine's (TrainRun).
 constexpr int kRunFormat = 2;
@@ -178,7 +175,11 @@ const char* TrainingSession::ThreadsNote() {
 
 void TrainingSession::SetThreads(int threads) {
   threads_ = std::clamp(threads, 1, MaxThreads());
-  if (!ready_ || run_.between_batches()) ApplyThreads();  // else when the batch in progress is complete
+  // A batch in progress is completed first, with the threads it began with (their partial gradients
+  // are summed in a fixed order). The new threads start here, on the caller's thread: in the page
+  // that is the UI thread, as it must be (a worker cannot start threads while the UI waits for it).
+  if (ready_ && !run_.between_batches()) TrainChunk(std::numeric_limits<double>::infinity());
+  ApplyThreads();
 }
 
 void TrainingSession::ApplyThreads() {
@@ -261,7 +262,6 @@ void TrainingSession::StepOnce() {
   if (!model_ || !HasData() || status_ == Status::Finished) return;
   if (!EnsureRun()) return;
   if (status_ == Status::Running) status_ = Status::Paused;
-  if (run_.between_batches()) ApplyThreads();
   const dl::RunProgress p = run_.step();
   if (p.diverged) Diverge();
   else if (p.steps > 0) EndStep(p);
@@ -286,7 +286,6 @@ int TrainingSession::Chunk(double ms_left, double ms_per_image, int max) const {
 }
 
 void TrainingSession::TrainChunk(double deadline_ms) {
-  if (run_.between_batches()) ApplyThreads();
   dl::Budget budget;
   budget.ms = deadline_ms - now_ms();
   budget.steps = 1;

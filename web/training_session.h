@@ -104,6 +104,7 @@ class TrainingSession {
   void Notice(const std::string& sentence);
   bool diverged() const { return diverged_; }
   int step() const { return step_; }
+  bool between_batches() const { return !ready_ || run_.between_batches(); }  // no batch half-trained
   int total_steps() const { return total_steps_; }
   int steps_per_epoch() const { return steps_per_epoch_; }
   float epoch() const { return steps_per_epoch_ ? static_cast<float>(step_) / steps_per_epoch_ : 0.0f; }
@@ -115,7 +116,8 @@ class TrainingSession {
   // 2 GiB on the desktop); the fuzz targets set the page's. Checked by Start and RestoreBytes.
   void SetBudget(uint64_t bytes) { budget_ = bytes; }
   uint64_t budget() const { return budget_; }
-  // Threads the model trains and evaluates with (1 to MaxThreads()); takes effect at once.
+  // Threads the model trains and evaluates with (1 to MaxThreads()); takes effect at once (a batch
+  // in progress is completed first). The caller's thread starts them.
   void SetThreads(int threads);
   int threads() const { return threads_; }
   // The most this build can use: 1 in a WebAssembly build without pthreads (the page is not

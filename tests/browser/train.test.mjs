@@ -2,9 +2,10 @@
 // would: the loss falls and the accuracy rises well above chance; Pause stops the step count and
 // Resume continues it; Evaluate fills a confusion matrix that sums to the test images evaluated; the
 // trained model used on the drawing pad, downloaded and loaded back, answers the same; the run
-// survives a reload; a diverging learning rate is caught and the page keeps working. Figures (images
-// per second for R1 and R2, frames per second while training, R1's test accuracy after 60 s of
-// training) go to ctx.metrics. Needs MNIST_DIR (the web build copies the files next to the page).
+// survives a reload; a diverging learning rate is caught and the page keeps working; R1 is past 98%
+// within 60 s of training. Figures (images per second for R1 and R2, R1's test accuracy) go to
+// ctx.metrics; the page's frames while training are measured in frames.test.mjs. Needs MNIST_DIR
+// (the web build copies the files next to the page).
 import { readFileSync } from 'node:fs';
 import { test, assert, openPage, state, settled, drawWithMouse, screenshotPath } from './lib.mjs';
 
@@ -41,15 +42,6 @@ async function typeInto(page, rect, text) {
 
 const trainState = (page) => page.evaluate(() => window.digitlab.state().train);
 
-// Frames drawn per second over `seconds`, from state().frame.
-async function framesPerSecond(page, seconds) {
-  const f0 = (await state(page)).frame;
-  const t0 = Date.now();
-  await page.waitForTimeout(seconds * 1000);
-  const f1 = (await state(page)).frame;
-  return (f1 - f0) / ((Date.now() - t0) / 1000);
-}
-
 async function drawOneAndRead(page) {
   let s = await state(page);
   if (s.view !== 'draw') {
@@ -74,11 +66,9 @@ test('train: Start trains R1 (loss falls), Pause/Resume, Evaluate, use on pad, d
   t = await trainState(page);
   assert(t.data.state === 'ready' && t.running, `training runs: ${t.status}, data ${t.data.state}`);
 
-  const fps = await framesPerSecond(page, 8);
+  await page.waitForTimeout(3000);
   t = await trainState(page);
-  ctx.metrics['frames per second while training R1 (1280x800, dpr 1)'] = fps.toFixed(1);
   ctx.metrics['R1 training in the page, images/s (batch 32, Adam)'] = t.imagesPerSecond.toFixed(0);
-  ctx.metrics['  per-frame training budget / frame interval'] = `${t.budgetMs.toFixed(1)} ms / ${t.frameIntervalMs.toFixed(1)} ms`;
 
   // The loss falls and the accuracy rises well above chance (10%).
   await page.waitForFunction(() => {
@@ -215,7 +205,6 @@ test('train: R1 test accuracy after 60 s of training, R2 images/s (figures)', as
   }, null, { timeout: 240000, polling: 250 });
   await page.evaluate(() => window.digitlab.train.pause());
   t = await trainState(page);
-  const fps = t.frameIntervalMs > 0 ? 1000 / t.frameIntervalMs : 0;
   await page.evaluate(() => window.digitlab.train.evaluate());
   await page.waitForFunction(() => {
     const e = window.digitlab.state().evaluation;
@@ -226,17 +215,14 @@ test('train: R1 test accuracy after 60 s of training, R2 images/s (figures)', as
   ctx.metrics[`R1 test accuracy after ${t.elapsed.toFixed(0)} s of training (${o.optimizer} lr ${o.lr} ${o.schedule}, batch ${o.batch}, ${o.epochs} epoch(s) planned, ${t.epoch.toFixed(2)} done)`] =
     `${(100 * e.accuracy).toFixed(2)}%`;
   ctx.metrics['R1 images/s over that run'] = (t.imagesSeen / t.elapsed).toFixed(0);
-  ctx.metrics['frames per second while training R1 (1000 / smoothed frame interval)'] = fps.toFixed(1);
-  assert(e.accuracy > 0.9, `R1 after ${t.elapsed} s: ${e.accuracy}`);
+  assert(e.accuracy >= 0.98, `R1 past 98% within 60 s of training: ${e.accuracy} after ${t.elapsed} s`);
 
   // R2, the original project's network: throughput only.
   const r = await page.evaluate(() => window.digitlab.train.start({ preset: 'R2', subset: 2000, epochs: 1, batch: 32 }));
   assert(r.ok, `R2 starts: ${r.error}`);
   await page.waitForFunction(() => window.digitlab.state().train.elapsed >= 20, null, { timeout: 120000, polling: 500 });
-  const fpsR2 = await framesPerSecond(page, 5);
   t = await trainState(page);
   ctx.metrics['R2 (original network) training in the page, images/s'] = (t.imagesSeen / t.elapsed).toFixed(1);
-  ctx.metrics['frames per second while training R2'] = fpsR2.toFixed(1);
   assert(t.step >= 0 && !t.diverged, 'R2 trains');
   assert(page.problems.length === 0, page.problems.join('\n'));
   await page.closeAll();
