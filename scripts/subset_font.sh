@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Makes assets/DejaVuSans.ttf, the UI font, from Debian's DejaVu Sans: only the characters the UI
-# draws (the ranges web/fonts.cpp asks ImGui for: Latin-1, en and em dashes, the ellipsis, arrows),
+# draws (the ranges web/core/fonts.cpp asks ImGui for: Latin-1, en and em dashes, the ellipsis, arrows),
 # without hinting (stb_truetype, ImGui's rasteriser, ignores it) and without layout tables (ImGui
 # 1.86 does not kern). 742 KiB -> 17 KiB; the page's first load shrinks by ~370 KiB (gzip).
-# Run it when web/fonts.cpp's ranges change. Needs Debian's fonts-dejavu-core and fonttools.
+# Run it when web/core/fonts.cpp's ranges change. Needs Debian's fonts-dejavu-core and fonttools.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf

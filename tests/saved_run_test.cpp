@@ -1,7 +1,7 @@
 // saved_run_test.cpp — the page's training run as it comes from outside (issue 12): train.start's
-// options JSON (web/train_options.h) and a saved run restored from its bytes
+// options JSON (web/train/train_options.h) and a saved run restored from its bytes
 // (TrainingSession::RestoreBytes). Every value is typed and range-checked: a wrong one is a
-// sentence and nothing changes. web/training_session.cpp and web/train_options.cpp have no UI, so
+// sentence and nothing changes. web/train/training_session.cpp and web/train/train_options.cpp have no UI, so
 // they are compiled into engine_tests (tests/CMakeLists.txt) and run natively, under ASan and in
 // WebAssembly.
 #include <gtest/gtest.h>

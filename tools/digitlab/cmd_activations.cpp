@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common.h"
-#include "engine/model.h"
+#include "model.h"
 
 namespace digitlab {
 

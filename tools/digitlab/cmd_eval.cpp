@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "common.h"
-#include "engine/metrics.h"
-#include "engine/model.h"
+#include "metrics.h"
+#include "model.h"
 #include "image_io.h"
 
 namespace digitlab {

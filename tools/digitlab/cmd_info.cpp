@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common.h"
-#include "engine/model.h"
-#include "engine/spec.h"
+#include "model.h"
+#include "spec.h"
 
 namespace digitlab {
 

@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
-#include "engine/model.h"
-#include "engine/preprocess.h"
-#include "engine/train.h"
+#include "model.h"
+#include "preprocess.h"
+#include "train.h"
 #include "image_io.h"
 
 namespace digitlab {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "engine/model_io.h"
+#include "model_io.h"
 
 namespace digitlab {
 

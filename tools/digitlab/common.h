@@ -6,9 +6,9 @@
 #include <string>
 
 #include "args.h"
-#include "engine/dataset.h"
-#include "engine/model.h"
-#include "engine/numbers.h"
+#include "dataset.h"
+#include "model.h"
+#include "numbers.h"
 
 namespace digitlab {
 

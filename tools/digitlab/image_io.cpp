@@ -12,8 +12,8 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
-#include "engine/model_io.h"  // read_file_bytes
-#include "engine/numbers.h"
+#include "model_io.h"  // read_file_bytes
+#include "numbers.h"
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"

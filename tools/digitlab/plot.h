@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "status.h"
 #include "image_io.h"
 
 namespace digitlab {

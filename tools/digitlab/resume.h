@@ -8,8 +8,8 @@
 #include <string>
 
 #include "args.h"
-#include "engine/numbers.h"
-#include "engine/status.h"
+#include "numbers.h"
+#include "status.h"
 
 namespace digitlab {
 

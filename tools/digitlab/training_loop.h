@@ -7,7 +7,7 @@
 #pragma once
 #include <cstdint>
 
-#include "engine/train_run.h"
+#include "train_run.h"
 #include "progress.h"
 
 namespace digitlab {
