@@ -70,6 +70,8 @@ class MaxPool2D final : public Layer {
  public:
   MaxPool2D(std::string name, Shape in, int kernel, int stride);
   static Shape output_shape(Shape in, int kernel, int stride);
+  int kernel() const { return k_; }
+  int stride() const { return stride_; }
   void plan(int B, int threads) override;
   int64_t macs() const override;
   uint64_t scratch_bytes() const override { return 4 * uint64_t{argmax_.size()}; }

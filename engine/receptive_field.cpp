@@ -4,48 +4,43 @@
 #include "receptive_field.h"
 
 #include <algorithm>
-#include <vector>
 
 #include "layer_types.h"
 
 namespace dl {
 
-PixelBox receptive_field(const Model& model, int layer, int y, int x) {
-  const PixelBox whole{0, 0, kImageSide - 1, kImageSide - 1};
-  if (layer < 0 || layer >= model.num_layers()) return whole;
-  // The pooling windows come from the spec (MaxPool2D keeps them private); the n-th pool token is
-  // the n-th MaxPool2D layer.
-  std::vector<LayerSpec> specs;
-  if (!parse_spec(model.spec(), &specs).ok()) return whole;
-  std::vector<const LayerSpec*> pools;
-  for (const LayerSpec& s : specs) if (s.type == LayerSpec::Pool) pools.push_back(&s);
-  int pool_index = 0;
-  std::vector<int> pool_of(model.num_layers(), -1);
+ReceptiveFields::ReceptiveFields(const Model& model) : windows_(model.num_layers()) {
   for (int i = 0; i < model.num_layers(); ++i) {
-    if (model.layer(i).kind() == LayerKind::MaxPool) pool_of[i] = pool_index++;
-    if (model.layer(i).kind() == LayerKind::Dense || model.layer(i).kind() == LayerKind::Flatten) {
-      if (i <= layer) return whole;  // a vector sees everything
-    }
-  }
-  if (pool_index != static_cast<int>(pools.size())) return whole;
-
-  int y0 = y, y1 = y, x0 = x, x1 = x;
-  for (int i = layer; i >= 0; --i) {
     const Layer& l = model.layer(i);
-    int k = 1, s = 1, p = 0;
     if (l.kind() == LayerKind::Conv) {
       const auto& c = static_cast<const Conv2D&>(l);
-      k = c.kernel(); s = c.stride(); p = c.pad();
+      windows_[i] = Window{c.kernel(), c.stride(), c.pad()};
     } else if (l.kind() == LayerKind::MaxPool) {
-      k = pools[pool_of[i]]->kernel; s = pools[pool_of[i]]->stride;
-    } else {
-      continue;
+      const auto& p = static_cast<const MaxPool2D&>(l);
+      windows_[i] = Window{p.kernel(), p.stride(), 0};
+    } else if ((l.kind() == LayerKind::Dense || l.kind() == LayerKind::Flatten) && first_vector_ == INT_MAX) {
+      first_vector_ = i;
     }
-    y0 = y0 * s - p; y1 = y1 * s - p + k - 1;
-    x0 = x0 * s - p; x1 = x1 * s - p + k - 1;
+  }
+}
+
+PixelBox ReceptiveFields::box(int layer, int y, int x) const {
+  const PixelBox whole{0, 0, kImageSide - 1, kImageSide - 1};
+  if (layer < 0 || layer >= static_cast<int>(windows_.size()) || layer >= first_vector_) return whole;
+  int y0 = y, y1 = y, x0 = x, x1 = x;
+  for (int i = layer; i >= 0; --i) {
+    const Window& w = windows_[i];
+    y0 = y0 * w.stride - w.pad;
+    y1 = y1 * w.stride - w.pad + w.kernel - 1;
+    x0 = x0 * w.stride - w.pad;
+    x1 = x1 * w.stride - w.pad + w.kernel - 1;
   }
   auto clamp = [](int v) { return std::clamp(v, 0, kImageSide - 1); };
   return PixelBox{clamp(x0), clamp(y0), clamp(x1), clamp(y1)};
+}
+
+PixelBox receptive_field(const Model& model, int layer, int y, int x) {
+  return ReceptiveFields(model).box(layer, y, x);
 }
 
 }  // namespace dl

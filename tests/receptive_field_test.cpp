@@ -41,4 +41,20 @@ TEST(ReceptiveField, VectorsAndBadIndicesSeeTheWholeImage) {
   EXPECT_EQ(dl::receptive_field(m, 99, 0, 0), whole);
 }
 
+TEST(ReceptiveField, TableBuiltOnceAnswersAsTheOneShotQuestion) {
+  // Strided pools and an unpadded convolution: every unit of every layer, both ways.
+  dl::Model m = build("c4k5p0 p3s2 c8k3 p2 f10");
+  const dl::ReceptiveFields fields(m);
+  int checked = 0;
+  for (int l = 0; l < m.num_layers(); ++l) {
+    const dl::Shape out = m.layer(l).out();
+    for (int y = 0; y < out.h; ++y)
+      for (int x = 0; x < out.w; ++x, ++checked) ASSERT_EQ(fields.box(l, y, x), dl::receptive_field(m, l, y, x));
+  }
+  EXPECT_GT(checked, 0);
+  // pool1 (kernel 3, stride 2) unit (1, 1): conv1 rows 2..4 -> input rows 2..8.
+  ASSERT_EQ(m.layer(2).name(), "pool1");
+  EXPECT_EQ(fields.box(2, 1, 1), (dl::PixelBox{2, 2, 8, 8}));
+}
+
 }  // namespace

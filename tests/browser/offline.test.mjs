@@ -73,7 +73,8 @@ test('offline: a plain static host gets threads through the service worker, and 
     assert(s.offline.controlled, `the service worker answers the page: ${JSON.stringify(s.offline)}`);
     assert(s.build.crossOriginIsolated && s.build.threads && s.build.program === 'digitlab-mt',
       `after one reload a plain host runs the threaded build: ${JSON.stringify(s.build)}`);
-    assert(s.train.maxThreads === Math.min(4, cores) && s.train.threads > 1, `threads ${s.train.threads} of ${s.train.maxThreads} (${cores} cores)`);
+    assert(s.train.maxThreads === Math.min(4, cores) && s.train.maxThreads > 1 && s.train.offFrame,
+      `threads: up to ${s.train.maxThreads} (${cores} cores), training off the frame loop: ${s.train.offFrame}`);
     s = await drawStroke(page);
     assert(s.prediction !== null && s.probabilities.length === 10, `the threaded page answers: ${s.prediction}`);
 

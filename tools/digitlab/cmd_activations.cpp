@@ -45,11 +45,8 @@ void print_values(const float* v, int n) {
 
 int cmd_activations(int argc, char** argv, int first) {
   Args args;
-  if (!args.parse(kCommand, options(), argc, argv, first)) return usage_error(kCommand, args.error());
-  if (args.help()) {
-    print_help(stdout, kUsage, kSummary, options());
-    return kExitOk;
-  }
+  const CommandDef def{kCommand, kUsage, kSummary, options()};
+  if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   int index = 0, only = -1;
   args.get_int("index", 0, 59999, &index);
   args.get_int("layer", 0, 100000, &only);

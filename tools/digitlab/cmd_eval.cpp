@@ -69,11 +69,8 @@ dl::Status write_grid(const std::string& path, const dl::Dataset& test, const dl
 
 int cmd_eval(int argc, char** argv, int first) {
   Args args;
-  if (!args.parse(kCommand, options(), argc, argv, first)) return usage_error(kCommand, args.error());
-  if (args.help()) {
-    print_help(stdout, kUsage, kSummary, options());
-    return kExitOk;
-  }
+  const CommandDef def{kCommand, kUsage, kSummary, options()};
+  if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   int mistakes = 20, threads = 1;
   args.get_int("mistakes", 0, 10000, &mistakes);
   args.get_int("threads", 1, 256, &threads);

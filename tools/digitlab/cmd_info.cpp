@@ -73,11 +73,8 @@ void print_layers(const dl::Model& m) {
 
 int cmd_info(int argc, char** argv, int first) {
   Args args;
-  if (!args.parse(kCommand, options(), argc, argv, first)) return usage_error(kCommand, args.error());
-  if (args.help()) {
-    print_help(stdout, kUsage, kSummary, options());
-    return kExitOk;
-  }
+  const CommandDef def{kCommand, kUsage, kSummary, options()};
+  if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   if (args.flag("presets")) {
     if (!args.positional().empty()) return usage_error(kCommand, "--presets takes no other argument");
     print_presets();

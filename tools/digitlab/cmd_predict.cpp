@@ -52,11 +52,8 @@ void print_ascii(const float* x) {
 
 int cmd_predict(int argc, char** argv, int first) {
   Args args;
-  if (!args.parse(kCommand, options(), argc, argv, first)) return usage_error(kCommand, args.error());
-  if (args.help()) {
-    print_help(stdout, kUsage, kSummary, options());
-    return kExitOk;
-  }
+  const CommandDef def{kCommand, kUsage, kSummary, options()};
+  if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   const std::vector<std::string>& pos = args.positional();
   if (pos.size() < 2)
     return usage_error(kCommand, pos.empty() ? "give a model file and at least one image, e.g. digitlab predict digitlab.safetensors digit.png"

@@ -177,11 +177,8 @@ void print_table(const std::vector<Row>& rows) {
 
 int cmd_sweep(int argc, char** argv, int first) {
   Args args;
-  if (!args.parse(kCommand, options(), argc, argv, first)) return usage_error(kCommand, args.error());
-  if (args.help()) {
-    print_help(stdout, kUsage, kSummary, options());
-    return kExitOk;
-  }
+  const CommandDef def{kCommand, kUsage, kSummary, options()};
+  if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   if (!args.positional().empty())
     return usage_error(kCommand, "unexpected argument '" + args.positional()[0] +
                                      "'; name the presets with --presets, e.g. --presets softmax,R1");

@@ -105,11 +105,8 @@ void remove_stale_temporaries(const std::string& out) {
 
 int cmd_train(int argc, char** argv, int first) {
   Args args;
-  if (!args.parse(kCommand, options(), argc, argv, first)) return usage_error(kCommand, args.error());
-  if (args.help()) {
-    print_help(stdout, kUsage, kSummary, options());
-    return kExitOk;
-  }
+  const CommandDef def{kCommand, kUsage, kSummary, options()};
+  if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   if (args.flag("augment") && args.flag("no-augment"))
     return usage_error(kCommand, "--augment and --no-augment contradict each other; give one of them");
 

@@ -10,6 +10,15 @@
 
 namespace digitlab {
 
+int begin_command(const CommandDef& def, int argc, char** argv, int first, Args* args) {
+  if (!args->parse(def.name, def.options, argc, argv, first)) return usage_error(def.name, args->error());
+  if (args->help()) {
+    print_help(stdout, def.usage, def.summary, def.options);
+    return kExitOk;
+  }
+  return -1;
+}
+
 int usage_error(const std::string& command, const std::string& sentence) {
   std::fprintf(stderr, "digitlab %s: %s\n", command.c_str(), sentence.c_str());
   return kExitUsage;

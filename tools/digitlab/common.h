@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "dataset.h"
@@ -19,6 +20,18 @@ int cmd_predict(int argc, char** argv, int first);
 int cmd_info(int argc, char** argv, int first);
 int cmd_sweep(int argc, char** argv, int first);
 int cmd_activations(int argc, char** argv, int first);
+
+// What a command is, for its --help page: name, usage line, summary paragraph, options table.
+struct CommandDef {
+  const char* name;
+  const char* usage;
+  const char* summary;
+  const std::vector<OptionDef>& options;
+};
+// Parses argv[first, argc) for the command into *args. Returns -1 when the command should run, else
+// the exit code to return at once: kExitOk after printing --help, kExitUsage after saying which
+// option is wrong.
+int begin_command(const CommandDef& def, int argc, char** argv, int first, Args* args);
 
 // Print "digitlab <command>: <sentence>" on stderr and return the exit code.
 int usage_error(const std::string& command, const std::string& sentence);    // returns kExitUsage

@@ -40,17 +40,10 @@ EM_JS(void, js_install_layer_api, (), {
     setLive: function(mode) { _digitlab_layers_live(mode === 'recompute' ? 2 : (mode ? 1 : 0)); },
     startTopImages: function(step, channel) { return _digitlab_layers_top(step | 0, channel | 0) !== 0; },
     setTestImages: function(images, labels) {
-      // _malloc answers 0 when the heap cannot grow: then no test images, never a write from 0.
-      var a = _malloc(Math.max(1, images.length)), b = _malloc(Math.max(1, labels.length));
-      var ok = 0;
-      if (a && b) {
-        HEAPU8.set(images, a);
-        HEAPU8.set(labels, b);
-        ok = _digitlab_layers_set_test_images(a, images.length, b, labels.length);
-      }
-      if (a) _free(a);
-      if (b) _free(b);
-      return ok !== 0;
+      var r = Module.digitlabWithHeap([images, labels], function(a, b) {
+        return _digitlab_layers_set_test_images(a, images.length, b, labels.length);
+      });
+      return !r.noRoom && r.value !== 0;  // no room in the heap: no test images
     }
   };
 });

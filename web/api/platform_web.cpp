@@ -96,17 +96,22 @@ EM_JS(void, js_start_training_pump, (double slice_ms), {
 // RangeError or a write from address 0.
 EM_JS(void, js_install_api, (double max_model_bytes), {
   var mb = function(n) { return (n / 1048576).toFixed(1) + " MB"; };
-  // bytes into the heap: the pointer, or 0 when there is no room.
-  var copyIn = function(data) {
-    var p = _malloc(Math.max(1, data.length));
-    if (p) HEAPU8.set(data, p);
-    return p;
-  };
-  var stringIn = function(text) {
-    var len = lengthBytesUTF8(text) + 1;
-    var p = _malloc(len);
-    if (p) stringToUTF8(text, p, len);
-    return p;
+  // Copies each item (a string, as UTF-8 with its terminating 0, or a Uint8Array) into the heap,
+  // calls fn with their pointers in the same order, and frees them. Returns { value } with fn's
+  // answer, or { noRoom: bytes } without calling fn when malloc has no room for an item.
+  var withHeap = function(items, fn) {
+    var ptrs = [], value, missing = 0;
+    for (var i = 0; i < items.length && !missing; i++) {
+      var it = items[i];
+      var n = typeof it === "string" ? lengthBytesUTF8(it) + 1 : Math.max(1, it.length);
+      var p = _malloc(n);
+      if (!p) { missing = n; break; }
+      if (typeof it === "string") stringToUTF8(it, p, n); else HEAPU8.set(it, p);
+      ptrs.push(p);
+    }
+    if (!missing) value = fn.apply(null, ptrs);
+    for (var j = 0; j < ptrs.length; j++) _free(ptrs[j]);
+    return missing ? { noRoom: missing } : { value: value };
   };
   var noRoom = function(n) {
     return "the page has no room for " + mb(n) + " more (its memory is full: reload the page, or use a smaller file)";
@@ -123,10 +128,7 @@ EM_JS(void, js_install_api, (double max_model_bytes), {
     setClassroom: function(on) { _digitlab_api_set_classroom(on ? 1 : 0); },
     // Says why a model file was not loaded (the current model stays); returns loadModel's answer.
     modelProblem: function(name, why) {
-      var n = stringIn(String(name || "model file")), w = stringIn(String(why));
-      if (n && w) _digitlab_api_model_problem(n, w);
-      if (n) _free(n);
-      if (w) _free(w);
+      withHeap([String(name || "model file"), String(why)], _digitlab_api_model_problem);
       var error = api.state().modelError;
       return { ok: false, error: error || ("Could not load " + name + ": " + why) };
     },
@@ -139,30 +141,22 @@ EM_JS(void, js_install_api, (double max_model_bytes), {
         return api.modelProblem(label, "its bytes could not be read (" + (e && e.message ? e.message : e) + ")");
       }
       if (data.length > max_model_bytes) return api.modelProblem(label, api.tooLarge(data.length));
-      var p = copyIn(data);
-      if (!p) return api.modelProblem(label, noRoom(data.length));
-      var q = stringIn(label);
-      if (!q) { _free(p); return api.modelProblem(label, noRoom(label.length)); }
-      var ok = _digitlab_api_load_model(p, data.length, q);
-      _free(p);
-      _free(q);
-      return ok ? { ok: true, error: null } : { ok: false, error: api.state().modelError };
+      var r = withHeap([data, label], function(p, q) { return _digitlab_api_load_model(p, data.length, q); });
+      if (r.noRoom) return api.modelProblem(label, noRoom(r.noRoom));
+      return r.value ? { ok: true, error: null } : { ok: false, error: api.state().modelError };
     },
     trainStart: function(options) {
-      var text = JSON.stringify(options || {});
-      var p = stringIn(text);
-      if (!p) return { ok: false, error: "train.start: " + noRoom(text.length) };
-      var err = UTF8ToString(_digitlab_api_train_start(p));
-      _free(p);
-      return err ? { ok: false, error: err } : { ok: true, error: null };
+      var r = withHeap([JSON.stringify(options || {})], function(p) { return UTF8ToString(_digitlab_api_train_start(p)); });
+      if (r.noRoom) return { ok: false, error: "train.start: " + noRoom(r.noRoom) };
+      return r.value ? { ok: false, error: r.value } : { ok: true, error: null };
     },
-    trainPause: function() { _digitlab_api_train_action(0, 0); },
-    trainResume: function() { _digitlab_api_train_action(1, 0); },
-    trainReset: function() { _digitlab_api_train_action(2, 0); },
-    trainEvaluate: function(count) { _digitlab_api_train_action(3, count | 0); },
-    trainStep: function() { _digitlab_api_train_action(4, 0); },
-    trainUseOnPad: function(on) { _digitlab_api_train_action(5, on ? 1 : 0); },
-    trainSetThreads: function(n) { _digitlab_api_train_action(6, n | 0); },
+    trainPause: function() { _digitlab_api_train_pause(); },
+    trainResume: function() { _digitlab_api_train_resume(); },
+    trainReset: function() { _digitlab_api_train_reset(); },
+    trainEvaluate: function(count) { _digitlab_api_train_evaluate(count | 0); },
+    trainStep: function() { _digitlab_api_train_step(); },
+    trainUseOnPad: function(on) { _digitlab_api_train_use_on_pad(on ? 1 : 0); },
+    trainSetThreads: function(n) { _digitlab_api_train_set_threads(n | 0); },
     trainCompare: function(options) {
       var o = Object.assign({}, options || {});
       o.compare = true;
@@ -170,23 +164,19 @@ EM_JS(void, js_install_api, (double max_model_bytes), {
     },
     mnistProgress: function(received, total) { _digitlab_api_mnist_progress(received, total); },
     mnistFile: function(which, bytes) {
-      var p = copyIn(bytes);
-      if (!p) { mnistFailed = true; return false; }
-      _digitlab_api_mnist_file(which, p, bytes.length);
-      _free(p);
-      return true;
+      var r = withHeap([bytes], function(p) { _digitlab_api_mnist_file(which, p, bytes.length); });
+      if (r.noRoom) mnistFailed = true;
+      return !r.noRoom;
     },
     mnistDone: function(error, missing) {
       var text = String(error || "");
       if (!text && mnistFailed) text = "The MNIST images do not fit in this page's memory; reload the page to free it and press Start again.";
       mnistFailed = false;
-      var p = stringIn(text);
-      if (!p) return;
-      _digitlab_api_mnist_done(p, missing ? 1 : 0);
-      _free(p);
+      withHeap([text], function(p) { _digitlab_api_mnist_done(p, missing ? 1 : 0); });
     }
   };
   Module.digitlabApi = api;
+  Module.digitlabWithHeap = withHeap;  // for the Layers view's API (layer_api_web.cpp)
 });
 // clang-format on
 
@@ -260,19 +250,37 @@ EMSCRIPTEN_KEEPALIVE int digitlab_train_between_frames(double slice_ms) {
   return more ? 1 : 0;
 }
 
-EMSCRIPTEN_KEEPALIVE void digitlab_api_train_action(int action, int arg) {
+// The train.* actions, one export each.
+EMSCRIPTEN_KEEPALIVE void digitlab_api_train_pause() {
   app::TrainingTurn turn(g_state->training.trainer);
-  app::State& s = *g_state;
-  switch (action) {
-    case 0: app::training_pause(s); break;
-    case 1: app::training_resume(s); break;
-    case 2: app::training_reset(s); break;
-    case 3: app::training_evaluate(s, arg); break;
-    case 4: app::training_step(s); break;
-    case 5: app::training_use_on_pad(s, arg != 0); app::predict_now(s); break;
-    case 6: s.training.session.SetThreads(arg); break;
-    default: break;
+  app::training_pause(*g_state);
+}
+EMSCRIPTEN_KEEPALIVE void digitlab_api_train_resume() {
+  app::TrainingTurn turn(g_state->training.trainer);
+  app::training_resume(*g_state);
+}
+EMSCRIPTEN_KEEPALIVE void digitlab_api_train_reset() {
+  app::TrainingTurn turn(g_state->training.trainer);
+  app::training_reset(*g_state);
+}
+EMSCRIPTEN_KEEPALIVE void digitlab_api_train_evaluate(int count) {
+  app::TrainingTurn turn(g_state->training.trainer);
+  app::training_evaluate(*g_state, count);
+}
+EMSCRIPTEN_KEEPALIVE void digitlab_api_train_step() {
+  app::TrainingTurn turn(g_state->training.trainer);
+  app::training_step(*g_state);
+}
+EMSCRIPTEN_KEEPALIVE void digitlab_api_train_use_on_pad(int on) {
+  {
+    app::TrainingTurn turn(g_state->training.trainer);
+    app::training_use_on_pad(*g_state, on != 0);
   }
+  app::predict_now(*g_state);
+}
+EMSCRIPTEN_KEEPALIVE void digitlab_api_train_set_threads(int threads) {
+  app::TrainingTurn turn(g_state->training.trainer);
+  g_state->training.session.SetThreads(threads);
 }
 
 EMSCRIPTEN_KEEPALIVE void digitlab_api_mnist_progress(double received, double total) {

@@ -36,7 +36,7 @@ void append_layer_view(const State& s, std::string* out) {
   key(out, "name");
   str(out, cur.name);
   key(out, "kind");
-  str(out, cur.kind);
+  str(out, cur.kind_name());
   key(out, "shape");
   shape(cur.shape);
   key(out, "modelLayer");
@@ -93,7 +93,7 @@ void append_layer_view(const State& s, std::string* out) {
     out->append("{\"name\":");
     str(out, st.name);
     out->append(",\"kind\":");
-    str(out, st.kind);
+    str(out, st.kind_name());
     out->append(",\"shape\":");
     shape(st.shape);
     out->push_back('}');

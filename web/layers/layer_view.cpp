@@ -21,16 +21,21 @@ const ImU32 kAccent = IM_COL32(255, 214, 10, 255);   // the current step: yellow
 const ImU32 kBox = IM_COL32(34, 40, 52, 255);
 const ImU32 kBoxDone = IM_COL32(44, 62, 92, 255);
 
-const char* kind_text(const std::string& kind) {
-  if (kind == "input") return "the 28x28 input image";
-  if (kind == "conv") return "convolution: each filter slides over the image";
-  if (kind == "batchnorm") return "batch normalisation: each channel rescaled";
-  if (kind == "relu") return "ReLU: negative values set to 0";
-  if (kind == "maxpool") return "max-pooling: the strongest value of each window";
-  if (kind == "dropout") return "dropout (off when answering: values pass unchanged)";
-  if (kind == "flatten") return "flatten: the maps become one long vector";
-  if (kind == "dense") return "dense: every unit sees every value of the layer before";
-  if (kind == "softmax") return "softmax: the answer as probabilities";
+const char* kind_text(const LayerStep& st) {
+  switch (st.role) {
+    case LayerStep::Role::Input: return "the 28x28 input image";
+    case LayerStep::Role::Softmax: return "softmax: the answer as probabilities";
+    case LayerStep::Role::Layer: break;
+  }
+  switch (st.kind) {
+    case dl::LayerKind::Conv: return "convolution: each filter slides over the image";
+    case dl::LayerKind::BatchNorm: return "batch normalisation: each channel rescaled";
+    case dl::LayerKind::ReLU: return "ReLU: negative values set to 0";
+    case dl::LayerKind::MaxPool: return "max-pooling: the strongest value of each window";
+    case dl::LayerKind::Dropout: return "dropout (off when answering: values pass unchanged)";
+    case dl::LayerKind::Flatten: return "flatten: the maps become one long vector";
+    case dl::LayerKind::Dense: return "dense: every unit sees every value of the layer before";
+  }
   return "";
 }
 
@@ -69,68 +74,30 @@ int best_cols(int n, float width, float height, float gap) {
 // --- data ----------------------------------------------------------------------------------------
 
 void LayerView::Rebuild(const State& s) {
-  steps_.clear();
-  steps_.push_back({"input", "input", dl::Shape{1, dl::kImageSide, dl::kImageSide}, -1});
-  if (s.model.loaded) {
-    const dl::Model& m = s.model.model;
-    for (int i = 0; i < m.num_layers(); ++i) {
-      const dl::Layer& l = m.layer(i);
-      steps_.push_back({l.name(), dl::layer_kind_name(l.kind()), l.out(), i});
-    }
-    steps_.push_back({"softmax", "softmax", dl::Shape{dl::kClasses, 1, 1}, -1});
-  }
-  acts_.resize(steps_.size());
-  for (size_t i = 0; i < steps_.size(); ++i) acts_[i].assign(steps_[i].shape.size(), 0.0f);
+  run_.Rebuild(s.model.loaded ? &s.model.model : nullptr);
+  const size_t n = run_.steps().size();
   atlases_.clear();
-  atlases_.resize(steps_.size());
-  atlas_version_.assign(steps_.size(), -1);
-  atlas_norm_.assign(steps_.size(), norm);
-  kernels_version_ = -1;
-  current_ = std::clamp(current_, 0, static_cast<int>(steps_.size()) - 1);
-  if (channel_ >= steps_[current_].shape.c) channel_ = -1;
+  atlases_.resize(n);
+  atlas_version_.assign(n, -1);
+  atlas_norm_.assign(n, norm);
+  kernels_shown_ = KernelsKey{};
+  current_ = std::clamp(current_, 0, static_cast<int>(n) - 1);
+  if (channel_ >= run_.steps()[current_].shape.c) channel_ = -1;
   model_version_ = s.model.version;
 }
 
 void LayerView::Run(State& s) {
-  const double t0 = now_ms();
   const Prediction& p = s.prediction;
-  if (source_ >= 0 && test.loaded && source_ < test.set.count) {
-    std::copy(test.set.image(source_), test.set.image(source_) + dl::kImageSize, input_);
-    has_input_ = true;
-  } else {
-    std::copy(p.input28, p.input28 + dl::kImageSize, input_);
-    has_input_ = p.has_ink;
-  }
-  std::copy(input_, input_ + dl::kImageSize, acts_[0].begin());
-  digit_ = -1;
-  std::fill(saliency_, saliency_ + dl::kImageSize, 0.0f);
-  std::fill(probs_, probs_ + dl::kClasses, 0.0f);
-  if (s.model.loaded) {
-    dl::Model& m = s.model.model;
-    const float* logits = m.forward(input_, 1);
-    dl::softmax(logits, 1, probs_);
-    for (int i = 0; i < m.num_layers(); ++i) {
-      const float* a = m.activation(i);  // row 0 of the planned batch
-      std::copy(a, a + m.layer(i).out().size(), acts_[i + 1].begin());
-    }
-    std::copy(probs_, probs_ + dl::kClasses, acts_.back().begin());
-    if (has_input_) {
-      digit_ = static_cast<int>(std::max_element(probs_, probs_ + dl::kClasses) - probs_);
-      m.input_gradient(input_, digit_, saliency_);  // overwrites the activations: copied above
-      for (float& v : saliency_) v = std::fabs(v);
-    } else {
-      // An empty pad: nothing to explain, but the maps still show what a blank input gives.
-    }
-  }
+  dl::Model* model = s.model.loaded ? &s.model.model : nullptr;
+  if (source_ >= 0 && test.loaded && source_ < test.set.count) run_.Run(model, test.set.image(source_), true);
+  else run_.Run(model, p.input28, p.has_ink);
   input_version_ = p.version;
   ran_source_version_ = source_version_;
   ++data_version_;
-  ++runs_;
-  run_ms_ = now_ms() - t0;
 }
 
 void LayerView::Update(State& s) {
-  if (model_version_ != s.model.version || steps_.empty()) {
+  if (model_version_ != s.model.version || run_.steps().empty()) {
     Rebuild(s);
     input_version_ = -1;
   }
@@ -152,7 +119,7 @@ bool LayerView::NeedsFrame(const State& s) const {
 }
 
 void LayerView::Select(int step) {
-  const int n = static_cast<int>(steps_.size());
+  const int n = static_cast<int>(run_.steps().size());
   if (n == 0) return;
   const int next = std::clamp(step, 0, n - 1);
   if (next != current_) {
@@ -168,7 +135,7 @@ void LayerView::PickTestImage(int index) {
 }
 
 void LayerView::Enlarge(int channel) {
-  if (steps_.empty() || channel < 0 || channel >= steps_[current_].shape.c || !spatial(steps_[current_].shape)) {
+  if (run_.steps().empty() || channel < 0 || channel >= run_.steps()[current_].shape.c || !spatial(run_.steps()[current_].shape)) {
     channel_ = -1;
   } else {
     channel_ = channel;
@@ -176,8 +143,8 @@ void LayerView::Enlarge(int channel) {
 }
 
 bool LayerView::StartTopImages(const State& s, int step, int channel) {
-  if (step < 0 || step >= static_cast<int>(steps_.size())) return false;
-  const LayerStep& st = steps_[step];
+  if (step < 0 || step >= static_cast<int>(run_.steps().size())) return false;
+  const LayerStep& st = run_.steps()[step];
   if (st.model_layer < 0 || !spatial(st.shape) || channel < 0 || channel >= st.shape.c) return false;
   if (!test.loaded || !s.model.loaded) return false;
   top.Start(s.model.model, s.model.version, test, st.model_layer, channel);
@@ -192,8 +159,8 @@ void LayerView::DrawStrip(State& s, float width) {
                     ImGuiWindowFlags_HorizontalScrollbar);
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const float pad = ImGui::GetStyle().FramePadding.x;
-  for (int i = 0; i < static_cast<int>(steps_.size()); ++i) {
-    const LayerStep& st = steps_[i];
+  for (int i = 0; i < static_cast<int>(run_.steps().size()); ++i) {
+    const LayerStep& st = run_.steps()[i];
     const std::string shape = shape_text(st.shape);
     const float w = std::max(ImGui::CalcTextSize(st.name.c_str()).x, ImGui::CalcTextSize(shape.c_str()).x) + 2 * pad;
     if (i > 0) {
@@ -225,8 +192,8 @@ void LayerView::DrawStrip(State& s, float width) {
 }
 
 void LayerView::DrawNav(State& s, float width) {
-  const int n = static_cast<int>(steps_.size());
-  const LayerStep& st = steps_[current_];
+  const int n = static_cast<int>(run_.steps().size());
+  const LayerStep& st = run_.steps()[current_];
   const float bw = ImGui::CalcTextSize("< Back").x + ImGui::GetStyle().FramePadding.x * 2;
   ImGui::BeginDisabled(current_ == 0);
   if (ImGui::Button("< Back", ImVec2(bw, ImGui::GetFrameHeight() * 1.4f))) { StepBy(-1); scroll_to_current_ = true; }
@@ -236,7 +203,7 @@ void LayerView::DrawNav(State& s, float width) {
   char title[160];
   std::snprintf(title, sizeof(title), "%s  %s", st.name.c_str(), shape_text(st.shape).c_str());
   big_text(title, s.classroom ? 1.5f : 1.25f, kAccent);
-  ImGui::TextColored(ImColor(kMuted).Value, "step %d of %d \xe2\x80\x94 %s", current_ + 1, n, kind_text(st.kind));
+  ImGui::TextColored(ImColor(kMuted).Value, "step %d of %d \xe2\x80\x94 %s", current_ + 1, n, kind_text(st));
   ImGui::EndGroup();
   const float nw = ImGui::CalcTextSize("Next >").x + ImGui::GetStyle().FramePadding.x * 2;
   // The classroom toggle, as in the Draw view's header (a teacher switches it on here too).
@@ -290,13 +257,13 @@ void LayerView::DrawInputColumn(State& s, float width, float height, bool row) {
   const float in_side = row ? std::min(side * 0.55f, width * 0.2f) : std::min(width * 0.62f, L.height * 0.2f);
   if (input_tex_version_ != data_version_ * 2 + (show_saliency ? 1 : 0) || !input_tex_.Valid()) {
     float smax = 0;
-    for (float v : saliency_) smax = std::max(smax, v);
+    for (int i = 0; i < dl::kImageSize; ++i) smax = std::max(smax, run_.saliency()[i]);
     for (int i = 0; i < dl::kImageSize; ++i) {
-      const float g = std::clamp(input_[i], 0.0f, 1.0f) * 0.8f;
+      const float g = std::clamp(run_.input()[i], 0.0f, 1.0f) * 0.8f;
       float r = g, gr = g, b = g;
       if (show_saliency && smax > 0) {
         // Saliency in red-orange over the grey input: strong where the answer depends on the pixel.
-        const float t = saliency_[i] / smax;
+        const float t = run_.saliency()[i] / smax;
         r = g * (1 - t) + 1.0f * t;
         gr = g * (1 - t) + 0.35f * t;
         b = g * (1 - t) + 0.1f * t;
@@ -321,18 +288,18 @@ void LayerView::DrawInputColumn(State& s, float width, float height, bool row) {
   }
   ImGui::SameLine();
   ImGui::BeginGroup();
-  if (digit_ >= 0) {
+  if (run_.digit() >= 0) {
     ImGui::Text("Answer");
-    big_text(std::to_string(digit_).c_str(), 2.0f, IM_COL32(110, 220, 140, 255));
-    ImGui::Text("%.0f%%", 100.0f * probs_[digit_]);
+    big_text(std::to_string(run_.digit()).c_str(), 2.0f, IM_COL32(110, 220, 140, 255));
+    ImGui::Text("%.0f%%", 100.0f * run_.probs()[run_.digit()]);
   } else {
     ImGui::TextColored(ImColor(kMuted).Value, s.model.loaded ? "Draw a digit" : "No model");
   }
   ImGui::EndGroup();
   ImGui::Checkbox("Saliency", &show_saliency);
-  if (show_saliency && digit_ >= 0 && !s.classroom) {
+  if (show_saliency && run_.digit() >= 0 && !s.classroom) {
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
-    ImGui::TextColored(ImColor(kMuted).Value, "Orange: the pixels the answer %d depends on most.", digit_);
+    ImGui::TextColored(ImColor(kMuted).Value, "Orange: the pixels the answer %d depends on most.", run_.digit());
     ImGui::PopTextWrapPos();
   }
   if (row) {
@@ -367,12 +334,13 @@ void LayerView::DrawGallery(State& s, float width) {
   if (ImGui::SmallButton("<")) gallery_page_ = (gallery_page_ + pages - 1) % pages;
   ImGui::SameLine();
   if (ImGui::SmallButton(">")) gallery_page_ = (gallery_page_ + 1) % pages;
-  if (gallery_shown_ != gallery_page_ * 1000 + test.version || !gallery_.Valid()) {
+  const GalleryKey gallery_key{gallery_page_, test.version};
+  if (!(gallery_shown_ == gallery_key) || !gallery_.Valid()) {
     const int first = gallery_page_ * kPage;
     const int n = std::min(kPage, test.set.count - first);
     gallery_.Update(test.set.image(first), n * dl::kImageSize, kPage, dl::kImageSide, dl::kImageSide, kCols,
                     Normalisation::PerLayer, Colouring::Grey);
-    gallery_shown_ = gallery_page_ * 1000 + test.version;
+    gallery_shown_ = gallery_key;
   }
   const float gap = 3;
   const float cell = std::floor((width - gap * (kCols - 1)) / kCols);
@@ -392,10 +360,10 @@ void LayerView::DrawGallery(State& s, float width) {
 }
 
 void LayerView::DrawMaps(State& s, float width, float height) {
-  const LayerStep& st = steps_[current_];
+  const LayerStep& st = run_.steps()[current_];
   FeatureAtlas& atlas = atlases_[current_];
   if (atlas_version_[current_] != data_version_ || atlas_norm_[current_] != norm || !atlas.Valid()) {
-    atlas.Update(acts_[current_].data(), st.shape.size(), st.shape.c, st.shape.h, st.shape.w, 0, norm);
+    atlas.Update(run_.activations(current_).data(), st.shape.size(), st.shape.c, st.shape.h, st.shape.w, 0, norm);
     atlas_version_[current_] = data_version_;
     atlas_norm_[current_] = norm;
   }
@@ -446,14 +414,14 @@ void LayerView::DrawMaps(State& s, float width, float height) {
       const int y = std::clamp(static_cast<int>((io.MousePos.y - a.y) / side * st.shape.h), 0, st.shape.h - 1);
       const int x = std::clamp(static_cast<int>((io.MousePos.x - a.x) / side * st.shape.w), 0, st.shape.w - 1);
       hover_next_ = true;
-      hover_box_ = dl::receptive_field(s.model.model, st.model_layer, y, x);
+      hover_box_ = run_.fields().box(st.model_layer, y, x);
     }
   }
   ImGui::PopStyleVar();
 }
 
 void LayerView::DrawVector(State& s, float width, float height) {
-  const LayerStep& st = steps_[current_];
+  const LayerStep& st = run_.steps()[current_];
   FeatureAtlas& atlas = atlases_[current_];
   const int count = st.shape.size();
   // A heat strip: one row for the logits, else wrapped into rows of 32 (64 for long vectors), so
@@ -461,7 +429,7 @@ void LayerView::DrawVector(State& s, float width, float height) {
   const int row = count <= 16 ? count : count <= 512 ? 32 : 64;
   const int rows = (count + row - 1) / row;
   if (atlas_version_[current_] != data_version_ || atlas_norm_[current_] != norm || !atlas.Valid()) {
-    atlas.Update(acts_[current_].data(), count, 1, rows, row, 1, Normalisation::PerLayer);
+    atlas.Update(run_.activations(current_).data(), count, 1, rows, row, 1, Normalisation::PerLayer);
     atlas_version_[current_] = data_version_;
     atlas_norm_[current_] = norm;
   }
@@ -476,7 +444,7 @@ void LayerView::DrawVector(State& s, float width, float height) {
   if (ImGui::IsItemHovered()) {
     const ImVec2 m = ImGui::GetIO().MousePos;
     const int i = static_cast<int>((m.y - a.y) / cell) * row + static_cast<int>((m.x - a.x) / cell);
-    if (i >= 0 && i < count) ImGui::SetTooltip("unit %d: %.4g", i, static_cast<double>(acts_[current_][i]));
+    if (i >= 0 && i < count) ImGui::SetTooltip("unit %d: %.4g", i, static_cast<double>(run_.activations(current_)[i]));
   }
   if (count == dl::kClasses) {  // the logits: label the ten units with their digits
     ImDrawList* draw = ImGui::GetWindowDrawList();
@@ -500,19 +468,19 @@ void LayerView::DrawProbabilities(float width) {
     const ImVec2 a = ImGui::GetCursorScreenPos();
     char t[16];
     std::snprintf(t, sizeof(t), "%d", d);
-    const bool top1 = d == digit_;
+    const bool top1 = d == run_.digit();
     draw->AddText(ImVec2(a.x, a.y), top1 ? kAccent : IM_COL32(225, 230, 238, 255), t);
     const ImVec2 b0(a.x + label_w, a.y + 2), b1(a.x + label_w + bar_w, a.y + line * 0.7f);
     draw->AddRectFilled(b0, b1, IM_COL32(38, 42, 52, 255));
-    draw->AddRectFilled(b0, ImVec2(b0.x + bar_w * probs_[d], b1.y), top1 ? kAccent : IM_COL32(90, 130, 200, 255));
-    std::snprintf(t, sizeof(t), "%.1f%%", 100.0 * probs_[d]);
+    draw->AddRectFilled(b0, ImVec2(b0.x + bar_w * run_.probs()[d], b1.y), top1 ? kAccent : IM_COL32(90, 130, 200, 255));
+    std::snprintf(t, sizeof(t), "%.1f%%", 100.0 * run_.probs()[d]);
     draw->AddText(ImVec2(b1.x + ImGui::GetFontSize() * 0.5f, a.y), IM_COL32(225, 230, 238, 255), t);
     ImGui::Dummy(ImVec2(width, line));
   }
 }
 
 void LayerView::DrawDetail(State& s, float width) {
-  const LayerStep& st = steps_[current_];
+  const LayerStep& st = run_.steps()[current_];
   const dl::Model& m = s.model.model;
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImGuiIO& io = ImGui::GetIO();
@@ -530,8 +498,8 @@ void LayerView::DrawDetail(State& s, float width) {
       const int y = std::clamp(static_cast<int>((io.MousePos.y - a.y) / side * st.shape.h), 0, st.shape.h - 1);
       const int x = std::clamp(static_cast<int>((io.MousePos.x - a.x) / side * st.shape.w), 0, st.shape.w - 1);
       hover_next_ = true;
-      hover_box_ = dl::receptive_field(m, st.model_layer, y, x);
-      const float v = acts_[current_][(static_cast<size_t>(channel_) * st.shape.h + y) * st.shape.w + x];
+      hover_box_ = run_.fields().box(st.model_layer, y, x);
+      const float v = run_.activations(current_)[(static_cast<size_t>(channel_) * st.shape.h + y) * st.shape.w + x];
       ImGui::SetTooltip("(%d, %d): %.4g \xe2\x80\x94 its receptive field is outlined on the input", x, y, static_cast<double>(v));
       const float cw = side / st.shape.w, ch = side / st.shape.h;
       draw->AddRect(ImVec2(a.x + x * cw, a.y + y * ch), ImVec2(a.x + (x + 1) * cw, a.y + (y + 1) * ch), IM_COL32(0, 255, 170, 255), 0, 0, 2.0f);
@@ -543,21 +511,21 @@ void LayerView::DrawDetail(State& s, float width) {
   DrawTop(s, width);
   const int conv_step = ConvBehind(current_);
   if (conv_step < 0) return;
-  const auto& conv = static_cast<const dl::Conv2D&>(m.layer(steps_[conv_step].model_layer));
+  const auto& conv = static_cast<const dl::Conv2D&>(m.layer(run_.steps()[conv_step].model_layer));
   const int k = conv.kernel(), in_c = conv.in().c, filters = conv.filters();
   const float* w = conv.weight();  // (filters, in_c*k*k)
   const bool first = in_c == 1;
   if (!first && channel_ < 0) return;
-  const int key = conv_step * 4096 + (first ? 4095 : channel_);
-  if (kernels_key_ != key || kernels_version_ != model_version_ * 7919 + data_version_ * (live != Live::Off ? 1 : 0) || !kernels_.Valid()) {
+  // While live, every frame uploads again (the frame-rate measurement); else once per model.
+  const KernelsKey key{conv_step, first ? -1 : channel_, model_version_, live != Live::Off ? data_version_ : 0};
+  if (!(kernels_shown_ == key) || !kernels_.Valid()) {
     if (first) kernels_.Update(w, filters * k * k, filters, k, k, 0, Normalisation::PerLayer);
     else kernels_.Update(w + static_cast<size_t>(channel_) * in_c * k * k, in_c * k * k, in_c, k, k, 0, Normalisation::PerLayer);
-    kernels_key_ = key;
-    kernels_version_ = model_version_ * 7919 + data_version_ * (live != Live::Off ? 1 : 0);
+    kernels_shown_ = key;
   }
   ImGui::Spacing();
-  if (first) ImGui::Text("Filters of %s: %d kernels %dx%d", steps_[conv_step].name.c_str(), filters, k, k);
-  else ImGui::Text("Filter %d of %s: its %dx%d kernel on each of the %d input maps", channel_, steps_[conv_step].name.c_str(), k, k, in_c);
+  if (first) ImGui::Text("Filters of %s: %d kernels %dx%d", run_.steps()[conv_step].name.c_str(), filters, k, k);
+  else ImGui::Text("Filter %d of %s: its %dx%d kernel on each of the %d input maps", channel_, run_.steps()[conv_step].name.c_str(), k, k, in_c);
   const int n = first ? filters : in_c;
   const float gap = std::max(3.0f, ImGui::GetFontSize() * 0.2f);
   const int cols = std::max(1, std::min(n, static_cast<int>((width + gap) / (ImGui::GetFontSize() * 1.6f + gap))));
@@ -569,7 +537,7 @@ void LayerView::DrawDetail(State& s, float width) {
     kernels_.MapUv(i, &uv0, &uv1);
     const ImVec2 a = ImGui::GetCursorScreenPos();
     ImGui::Image(kernels_.Id(), ImVec2(cell, cell), uv0, uv1);
-    if (first && i == channel_ && steps_[current_].shape.c == filters)
+    if (first && i == channel_ && run_.steps()[current_].shape.c == filters)
       draw->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(a.x + cell + 1, a.y + cell + 1), kAccent, 0, 0, 2.0f);
   }
   ImGui::PopStyleVar();
@@ -578,14 +546,14 @@ void LayerView::DrawDetail(State& s, float width) {
 
 int LayerView::ConvBehind(int step) const {
   for (int i = step; i >= 1; --i) {
-    if (steps_[i].kind == "conv") return i;
-    if (steps_[i].kind != "batchnorm" && steps_[i].kind != "relu") return -1;  // only conv -> bn -> relu
+    if (run_.steps()[i].is(dl::LayerKind::Conv)) return i;
+    if (!run_.steps()[i].is(dl::LayerKind::BatchNorm) && !run_.steps()[i].is(dl::LayerKind::ReLU)) return -1;  // only conv -> bn -> relu
   }
   return -1;
 }
 
 void LayerView::DrawTop(State& s, float width) {
-  const LayerStep& st = steps_[current_];
+  const LayerStep& st = run_.steps()[current_];
   if (channel_ < 0 || st.model_layer < 0) return;
   ImGui::Spacing();
   ImGui::Text("What channel %d responds to", channel_);
@@ -607,13 +575,13 @@ void LayerView::DrawTop(State& s, float width) {
     char label[48];
     std::snprintf(label, sizeof(label), "%.0f%% of %d images", 100.0 * top.Progress(), test.set.count);
     ImGui::ProgressBar(top.Progress(), ImVec2(width, 0), label);
-    top_shown_ = -1;
+    top_shown_ = TopKey{};
     return;
   }
   const auto& hits = top.Hits();
   const int n = static_cast<int>(hits.size());
-  const int key = n * 100000 + hits[0].index;
-  if (top_shown_ != key || !top_atlas_.Valid()) {
+  const TopKey key{n, hits[0].index};
+  if (!(top_shown_ == key) || !top_atlas_.Valid()) {
     top_pixels_.assign(static_cast<size_t>(TopImages::kTop) * dl::kImageSize, 0.0f);
     for (int i = 0; i < n; ++i)
       std::copy(test.set.image(hits[i].index), test.set.image(hits[i].index) + dl::kImageSize,
@@ -634,7 +602,7 @@ void LayerView::DrawTop(State& s, float width) {
     if (ImGui::ImageButton(top_atlas_.Id(), ImVec2(cell, cell), uv0, uv1, 0)) PickTestImage(hits[i].index);
     ImGui::PopID();
     // The strongest region: the receptive field of the channel's maximum on this image.
-    const dl::PixelBox b = dl::receptive_field(s.model.model, st.model_layer, hits[i].y, hits[i].x);
+    const dl::PixelBox b = run_.fields().box(st.model_layer, hits[i].y, hits[i].x);
     const float px = cell / dl::kImageSide;
     draw->AddRect(ImVec2(a.x + b.x0 * px, a.y + b.y0 * px), ImVec2(a.x + (b.x1 + 1) * px, a.y + (b.y1 + 1) * px),
                   IM_COL32(0, 255, 170, 255), 0, 0, 2.0f);
@@ -696,16 +664,16 @@ void LayerView::Draw(State& s) {
   const float main_h = portrait ? rest_h - input_h - st.ItemSpacing.y : rest_h;
   ImGui::BeginChild("maps", ImVec2(main_w, main_h), false);
   grid_top_origin_ = ImGui::GetCursorScreenPos().y;
-  const LayerStep& cur = steps_[current_];
+  const LayerStep& cur = run_.steps()[current_];
   if (!s.model.loaded) {
     ImGui::TextColored(ImColor(kMuted).Value, "No model loaded: load one in the Draw view to see its layers.");
-  } else if (cur.kind == "softmax") {
+  } else if (cur.role == LayerStep::Role::Softmax) {
     DrawProbabilities(std::min(main_w, L.font_px * 30));
   } else if (spatial(cur.shape)) {
     // The side panel: the enlarged map, its filter and top images; for the first convolution
     // block also without a choice (its kernels are the easiest filters to read).
     const int conv = ConvBehind(current_);
-    const bool first_conv = conv >= 0 && s.model.model.layer(steps_[conv].model_layer).in().c == 1;
+    const bool first_conv = conv >= 0 && s.model.model.layer(run_.steps()[conv].model_layer).in().c == 1;
     // In classroom mode and on a phone the kernels wait until a map is picked: the maps get the room.
     const bool detail = channel_ >= 0 || (first_conv && !s.classroom && !L.phone);
     const float detail_w = detail ? std::min(main_w * (portrait ? 0.4f : 0.3f), L.font_px * 14) : 0;

@@ -20,6 +20,7 @@
 #include "feature_maps.h"
 #include "gl_texture.h"
 #include "imgui.h"
+#include "layer_run.h"
 #include "receptive_field.h"
 #include "shape.h"
 #include "test_images.h"
@@ -29,11 +30,20 @@ namespace app {
 
 struct State;
 
-struct LayerStep {
-  std::string name;      // "input", "conv1", ..., "softmax"
-  std::string kind;      // "input", "conv", "batchnorm", "relu", "maxpool", "dropout", "flatten", "dense", "softmax"
-  dl::Shape shape;       // of the step's output
-  int model_layer = -1;  // Model::layer index, -1 for the input and softmax steps
+// What an atlas holds, so it is filled again only when that changes.
+struct KernelsKey {  // the filter shown beside a map
+  int step = -1, channel = -1, model_version = -1, data_version = -1;
+  bool operator==(const KernelsKey& o) const {
+    return step == o.step && channel == o.channel && model_version == o.model_version && data_version == o.data_version;
+  }
+};
+struct GalleryKey {  // a page of test images
+  int page = -1, test_version = -1;
+  bool operator==(const GalleryKey& o) const { return page == o.page && test_version == o.test_version; }
+};
+struct TopKey {  // the top images of a scan
+  int count = -1, first_index = -1;
+  bool operator==(const TopKey& o) const { return count == o.count && first_index == o.first_index; }
 };
 
 class LayerView {
@@ -57,13 +67,13 @@ class LayerView {
   int Current() const { return current_; }
   int Channel() const { return channel_; }
   int Source() const { return source_; }
-  const std::vector<LayerStep>& Steps() const { return steps_; }
-  const std::vector<float>& Activations(int step) const { return acts_[step]; }
-  const float* Saliency() const { return saliency_; }
-  int Digit() const { return digit_; }
-  bool HasInput() const { return has_input_; }
-  int Runs() const { return runs_; }
-  double RunMs() const { return run_ms_; }    // the last forward pass + saliency + copies
+  const std::vector<LayerStep>& Steps() const { return run_.steps(); }
+  const std::vector<float>& Activations(int step) const { return run_.activations(step); }
+  const float* Saliency() const { return run_.saliency(); }
+  int Digit() const { return run_.digit(); }
+  bool HasInput() const { return run_.has_input(); }
+  int Runs() const { return run_.runs(); }
+  double RunMs() const { return run_.run_ms(); }  // the last forward pass + saliency + copies
   double DrawMs() const { return draw_ms_; }  // the last Draw(): Update, texture uploads, ImGui calls
 
   TestImages test;                       // the MNIST test set, when the page could load it
@@ -90,18 +100,17 @@ class LayerView {
   void HandleSwipe(State& s);
   int ConvBehind(int step) const;  // the convolution step whose output this step shows, or -1
 
-  std::vector<LayerStep> steps_;
-  std::vector<std::vector<float>> acts_;      // acts_[step] = the step's output (shape.size())
+  LayerRun run_;                              // the steps, their outputs, the saliency
   std::vector<FeatureAtlas> atlases_;         // per step, created when first shown
   std::vector<int> atlas_version_;            // data_version_ in each atlas (-1: none)
   std::vector<Normalisation> atlas_norm_;
   FeatureAtlas kernels_;                      // the enlarged channel's kernels (or all first-layer kernels)
-  int kernels_key_ = -1;                      // (step * 4096 + channel) in kernels_, per data version
-  int kernels_version_ = -1;
+  KernelsKey kernels_shown_;
   FeatureAtlas gallery_;
-  int gallery_page_ = 0, gallery_shown_ = -1; // page in the atlas (-1: none)
+  int gallery_page_ = 0;
+  GalleryKey gallery_shown_;
   FeatureAtlas top_atlas_;
-  int top_shown_ = -1;                        // which hits are in top_atlas_, -1 none
+  TopKey top_shown_;                          // which hits are in top_atlas_
   std::vector<float> top_pixels_;             // (9, 784) scratch for top_atlas_
   GlTexture input_tex_;                       // the input with the saliency over it (28, 28)
   uint8_t input_rgba_[dl::kImageSize * 4] = {};
@@ -112,16 +121,10 @@ class LayerView {
   int source_ = -1;                           // -1 drawing, else the test image
   int source_version_ = 0;                    // bumps on every pick
   int ran_source_version_ = -1;
-  int data_version_ = 0;
-  int runs_ = 0;
-  double run_ms_ = 0, draw_ms_ = 0;
+  int data_version_ = 0;                      // bumps with each run (and each frame while live)
+  double draw_ms_ = 0;
   int current_ = 0;
   int channel_ = -1;
-  bool has_input_ = false;
-  int digit_ = -1;
-  float input_[dl::kImageSize] = {};
-  float saliency_[dl::kImageSize] = {};       // |d score(digit) / d pixel|
-  float probs_[dl::kClasses] = {};
   bool hover_valid_ = false;                  // a unit was hovered last frame: outline its receptive field
   bool hover_next_ = false;                   // ... and this frame (the input is drawn before the maps)
   dl::PixelBox hover_box_;

@@ -124,7 +124,15 @@ void after_training(State& s, TrainingSession::Status before, double now) {
 
 }  // namespace
 
-void training_start_thread(State& s) { s.training.trainer.Start(&s.training.session); }
+void training_start_thread(State& s) {
+  Training& t = s.training;
+  t.trainer.Start(&t.session);
+  // Off the frame loop a run leaves one core to the page (its drawing, the browser's compositor):
+  // measured in headless Chromium on two cores, R1 trained faster with one thread than with two
+  // (7,407 against 6,564 images/s), and the page kept more of its frames. train.setThreads and the
+  // Train view's field still give it every core.
+  if (t.trainer.active()) t.session.SetThreads(std::max(1, TrainingSession::MaxThreads() - 1));
+}
 
 void draw_training_view(State& s) {
   Training& t = s.training;
