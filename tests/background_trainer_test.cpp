@@ -12,6 +12,7 @@
 
 #include "background_trainer.h"
 #include "parallel.h"
+#include "train_options.h"
 #include "tiny_data.h"
 #include "training_session.h"
 
@@ -114,23 +115,47 @@ TEST(BackgroundTrainer, PauseInATurnStopsTheThread) {
   EXPECT_EQ(s.status(), app::TrainingSession::Status::Finished);
 }
 
-TEST(TrainingSession, ThreadCountChangedMidBatchCompletesTheBatchWithItsThreads) {
-  // The first chunk of a run with almost no time is one image (no speed is measured yet): then two
-  // threads. The batch in progress is completed with the one thread it began with, so the weights
-  // are those of the same run completing that batch without a change of threads.
-  app::TrainingSession mid, same;
-  start(&mid);
-  start(&same);
-  for (app::TrainingSession* s : {&mid, &same}) {  // a slow clock may let a tiny budget pass unused
-    for (int i = 0; i < 10000 && s->between_batches() && s->step() == 0; ++i) s->Advance(0.05);
+TEST(BackgroundTrainer, ARunStartedPausedWaitsForStep) {
+  if (!dl::kThreadsAvailable) GTEST_SKIP() << "no threads in this build: the frame loop trains";
+  app::TrainingSession s;
+  s.SetThreads(1);
+  s.SetData(tiny(220, 5), tiny(40, 6));
+  app::BackgroundTrainer trainer;
+  trainer.Start(&s);
+  app::TrainOptions o = options();
+  bool compare = false, r2 = false;
+  ASSERT_TRUE(app::parse_train_options(R"({"paused":true})", &o, &compare, &r2).ok());
+  ASSERT_TRUE(o.start_paused);
+  {
+    app::BackgroundTrainer::Turn turn(trainer);
+    ASSERT_TRUE(s.Start(o).ok()) << s.message();
+    EXPECT_EQ(s.status(), app::TrainingSession::Status::Paused);
   }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  app::BackgroundTrainer::Turn turn(trainer);
+  EXPECT_EQ(s.step(), 0);  // the thread took no slice
+  s.StepOnce();
+  EXPECT_EQ(s.step(), 1);
+}
+
+TEST(TrainingSession, ThreadCountChangedMidBatchCompletesTheBatchFirst) {
+  // Part of a batch (the session trains in chunks sized by time: give it almost none), then two
+  // threads: the batch in progress is completed there and then, so the run stands at a batch
+  // boundary with the weights of one whole step (to rounding: the chunks sum in another order).
+  app::TrainingSession mid, whole;
+  start(&mid);
+  start(&whole);
+  for (int i = 0; i < 10000 && mid.between_batches() && mid.step() == 0; ++i) mid.Advance(0.05);
   ASSERT_FALSE(mid.between_batches());
+  ASSERT_EQ(mid.step(), 0);
   mid.SetThreads(2);
-  same.SetThreads(1);
   EXPECT_TRUE(mid.between_batches());
   EXPECT_EQ(mid.step(), 1);
   EXPECT_EQ(mid.threads(), dl::kThreadsAvailable ? 2 : 1);
-  EXPECT_EQ(mid.model().params(), same.model().params());
+  whole.StepOnce();
+  EXPECT_LT(max_difference(mid.model().params(), whole.model().params()), 1e-5f);
+  mid.StepOnce();  // and training goes on with two threads from that boundary
+  EXPECT_EQ(mid.step(), 2);
 }
 
 }  // namespace

@@ -6,15 +6,15 @@
 // R1 training images/s in the page with 1 and with 2 threads.
 import { test, assert, openPage, state, startServer, settled, drawWithMouse } from './lib.mjs';
 
-// Trains `steps` batches of R1 from seed 7 with `threads` threads, synchronously (start, pause at
-// once, then step()), and returns the training state. The data must be loaded already.
+// Trains `steps` batches of R1 from seed 7 with `threads` threads, synchronously (start paused, so
+// the training thread takes no slice first, then step()), and returns the training state. The data
+// must be loaded already.
 async function trainSteps(page, threads, steps) {
   return page.evaluate(({ threads, steps }) => {
     const t = window.digitlab.train;
     t.setThreads(threads);
-    const r = t.start({ spec: 'R1', seed: 7, batch: 32, epochs: 1, subset: 6400 });
+    const r = t.start({ spec: 'R1', seed: 7, batch: 32, epochs: 1, subset: 6400, paused: true });
     if (!r.ok) throw new Error(r.error);
-    t.pause();
     for (let i = 0; i < steps; ++i) t.step();
     return window.digitlab.state().train;
   }, { threads, steps });
@@ -67,7 +67,8 @@ test('threads: an isolated page runs digitlab-mt; same seed and threads give the
   const a = await trainSteps(page, 2, 24);
   const b = await trainSteps(page, 2, 24);
   const c = await trainSteps(page, 1, 24);
-  assert(a.step === 24 && a.threads === 2 && c.threads === 1, `steps ${a.step}, threads ${a.threads}/${c.threads}`);
+  assert(a.step === 24 && b.step === 24 && c.step === 24 && a.threads === 2 && c.threads === 1,
+    `steps ${a.step}/${b.step}/${c.step}, threads ${a.threads}/${c.threads}`);
   assert(Number.isFinite(a.loss) && a.loss < 2.0, `R1 learns in 24 steps: loss ${a.loss}`);
   assert(a.loss === b.loss && a.trainAccuracy === b.trainAccuracy,
     `same seed, same threads, same result: ${a.loss} vs ${b.loss}`);

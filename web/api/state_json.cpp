@@ -10,11 +10,7 @@ namespace app {
 
 namespace {
 
-using json::array;
-using json::key;
-using json::num;
-using json::rect;
-using json::str;
+using namespace json;  // the writer's str, num, key, array and rect (json_writer.h)
 
 // state().layerView: the Layers view's current step and what it shows (README, "Automation API").
 void append_layer_view(const State& s, std::string* out) {

@@ -13,11 +13,7 @@ namespace app {
 
 namespace {
 
-using json::array;
-using json::key;
-using json::num;
-using json::rect;
-using json::str;
+using namespace json;  // the writer's str, num, key, array and rect (json_writer.h)
 
 const char* status_name(TrainingSession::Status st) {
   switch (st) {

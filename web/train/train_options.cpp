@@ -79,6 +79,7 @@ dl::Status parse_train_options(const std::string& json_text, TrainOptions* out, 
   const nlohmann::json j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return dl::Status::Error("train.start(options): options must be an object");
   TrainOptions o = *out;
+  o.start_paused = false;
   bool cmp = false, r2 = false;
   const std::string api = "train.start: ";
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -117,9 +118,9 @@ dl::Status parse_train_options(const std::string& json_text, TrainOptions* out, 
       o.subset = static_cast<int>(x);
     } else if (k == "seed") {
       if (!(s = json_read::seed(v, api + "'seed'", &o.seed)).ok()) return s;
-    } else if (k == "augment" || k == "compare" || k == "includeR2") {
+    } else if (k == "augment" || k == "compare" || k == "includeR2" || k == "paused") {
       if (!v.is_boolean()) return dl::Status::Error(what + " must be true or false");
-      (k == "augment" ? o.augment : k == "compare" ? cmp : r2) = v.get<bool>();
+      (k == "augment" ? o.augment : k == "compare" ? cmp : k == "paused" ? o.start_paused : r2) = v.get<bool>();
     }
   }
   *out = o;

@@ -28,7 +28,7 @@ constexpr uint64_t kMaxSeed = (uint64_t{1} << 53);  // exact in a JavaScript num
 
 // Reads window.digitlab.train.start(options) over *o (the panel's current options): the keys
 // preset/spec, optimizer, schedule ("cosine" or "constant"), lr, batch, epochs, subset, seed,
-// augment, and compare/includeR2 into *compare, *include_r2. Unknown keys are ignored; a key of the
+// augment, paused (TrainOptions::start_paused), and compare/includeR2 into *compare, *include_r2. Unknown keys are ignored; a key of the
 // wrong type or out of range is refused ("train.start: 'batch' must be a whole number from 1 to
 // 1024, not 1e+300"), and then *o is unchanged.
 dl::Status parse_train_options(const std::string& json_text, TrainOptions* o, bool* compare, bool* include_r2);

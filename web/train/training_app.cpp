@@ -274,6 +274,7 @@ dl::Status training_start(State& s, const TrainOptions& o) {
     return ok;
   }
   t.panel.edit = o;
+  t.panel.edit.start_paused = false;  // the Start button starts running
   t.compare.running = false;
   t.compare.current.clear();
   if (!t.mnist_missing.empty()) {
@@ -381,6 +382,7 @@ void training_compare(State& s, const TrainOptions& o, bool include_slow) {
   Compare& c = t.compare;
   c = Compare{};
   c.base = o;
+  c.base.start_paused = false;  // each run of the queue trains
   for (const dl::Preset& p : dl::presets()) {
     if (p.hidden_layers < 0) continue;
     if (std::string(p.name) == "R2" && !include_slow) continue;

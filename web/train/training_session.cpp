@@ -153,7 +153,7 @@ dl::Status TrainingSession::Start(const TrainOptions& o) {
     status_ = Status::Paused;
     return st;
   }
-  status_ = Status::Running;
+  status_ = o.start_paused ? Status::Paused : Status::Running;
   last_advance_ = -1;
   message_.clear();
   ++weights_version_;

@@ -42,6 +42,9 @@ struct TrainOptions {
   bool augment = false;
   int subset = 0;           // training images used (0 or more than there are = all)
   uint64_t seed = 1;
+  // Start builds the run paused: Step and Resume train it (train.start({paused: true}), so that a
+  // script steps a run without the training thread taking a slice first). Not part of a saved run.
+  bool start_paused = false;
 };
 
 // One point of the training curves: means over the steps since the previous point.
