@@ -43,7 +43,7 @@ struct Options {
   bool quick = false;
   bool profile = false;  // per-layer forward/backward times of one batch-64 training step (stderr)
   int profile_batch = 64;
-  bool gemm = false;     // GFLOP/s of the GEMM kernels on the layers' shapes (stderr + JSON lines)
+  bool gemm = false;          // GFLOP/s of the GEMM kernels on the layers' shapes (stderr + JSON lines)
   bool profile_eval = false;  // profile the evaluation-mode forward instead of a training step
   std::string conv = "auto";  // force the convolutions' kernel: auto, im2col, direct, f2x3, f4x3, f2x5
 };
@@ -52,21 +52,29 @@ struct Options {
 bool set_conv_algorithm(dl::Model& model, const std::string& name) {
   using A = dl::Conv2D::Algo;
   A a;
-  if (name == "auto") a = A::Auto;
-  else if (name == "im2col") a = A::Im2col;
-  else if (name == "direct") a = A::Direct;
-  else if (name == "f2x3") a = A::F2x3;
-  else if (name == "f4x3") a = A::F4x3;
-  else if (name == "f2x5") a = A::F2x5;
-  else return false;
+  if (name == "auto")
+    a = A::Auto;
+  else if (name == "im2col")
+    a = A::Im2col;
+  else if (name == "direct")
+    a = A::Direct;
+  else if (name == "f2x3")
+    a = A::F2x3;
+  else if (name == "f4x3")
+    a = A::F4x3;
+  else if (name == "f2x5")
+    a = A::F2x5;
+  else
+    return false;
   for (int i = 0; i < model.num_layers(); ++i)
     if (auto* c = dynamic_cast<dl::Conv2D*>(&model.layer(i))) c->set_algorithm(a);
   return true;
 }
 
 void emit(const Options& o, const std::string& arch, const char* metric, double value, const char* unit, int threads) {
-  std::printf("{\"peer\": \"%s\", \"arch\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"threads\": %d}\n",
-              o.peer.c_str(), arch.c_str(), metric, value, unit, threads);
+  std::printf(
+      "{\"peer\": \"%s\", \"arch\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"threads\": %d}\n",
+      o.peer.c_str(), arch.c_str(), metric, value, unit, threads);
   std::fflush(stdout);
 }
 
@@ -77,8 +85,10 @@ void emit(const Options& o, const std::string& arch, const char* metric, double 
 void profile_layers(dl::Model& model, const float* images, const std::string& arch, int repeats, int B, bool train) {
   dl::Rng rng(3);
   model.forward(images, B, train, &rng);
-  std::fprintf(stderr, "# profile %s (batch %d, threads %d, %s): layer, forward ms, backward ms, forward GFLOP/s, backward GFLOP/s\n",
-               arch.c_str(), B, model.threads(), train ? "training" : "evaluation");
+  std::fprintf(
+      stderr,
+      "# profile %s (batch %d, threads %d, %s): layer, forward ms, backward ms, forward GFLOP/s, backward GFLOP/s\n",
+      arch.c_str(), B, model.threads(), train ? "training" : "evaluation");
   double total_f = 0, total_b = 0;
   std::vector<float> out, dout, dinp;
   for (int i = 0; i < model.num_layers(); ++i) {
@@ -106,10 +116,12 @@ void profile_layers(dl::Model& model, const float* images, const std::string& ar
     const double flops = 2.0 * static_cast<double>(layer.macs()) * B;
     const double bflops = flops * (i == 0 ? 1 : 2);
     const auto* conv = dynamic_cast<const dl::Conv2D*>(&layer);
-    std::fprintf(stderr, "#   %-10s %-12s %8.3f %8.3f %7.2f %7.2f %s\n", layer.name().c_str(), layer.out().str().c_str(), f, b,
-                 flops > 0 ? flops / f * 1e-6 : 0.0, flops > 0 ? bflops / b * 1e-6 : 0.0, conv ? conv->forward_kernel() : "");
+    std::fprintf(stderr, "#   %-10s %-12s %8.3f %8.3f %7.2f %7.2f %s\n", layer.name().c_str(),
+                 layer.out().str().c_str(), f, b, flops > 0 ? flops / f * 1e-6 : 0.0,
+                 flops > 0 ? bflops / b * 1e-6 : 0.0, conv ? conv->forward_kernel() : "");
   }
-  std::fprintf(stderr, "#   total forward %.3f ms, backward %.3f ms (the Adam update and the loss are not in these)\n", total_f, total_b);
+  std::fprintf(stderr, "#   total forward %.3f ms, backward %.3f ms (the Adam update and the loss are not in these)\n",
+               total_f, total_b);
   // The whole forward pass as Model::forward runs it (with the fused layers), median.
   std::vector<double> tm;
   for (int r = 0; r < repeats + 1; ++r) {
@@ -124,21 +136,22 @@ void profile_layers(dl::Model& model, const float* images, const std::string& ar
 // GFLOP/s of gemm_nn / gemm_nt / gemm_tn on the shapes the layers use, and of a square product
 // (the best case for the packed kernel).
 void bench_gemm(const Options& o) {
-  struct Case { const char* what; bool ta, tb; int M, N, K; };
+  struct Case {
+    const char* what;
+    bool ta, tb;
+    int M, N, K;
+  };
   const Case cases[] = {
-      {"square 256", false, false, 256, 256, 256},
-      {"r2 conv2 fwd", false, false, 32, 784, 800},
-      {"r2 conv2 dW", false, true, 32, 800, 784},
-      {"r2 conv2 dcol", true, false, 800, 784, 32},
-      {"r2 conv3 fwd", false, false, 64, 196, 800},
-      {"r1 conv1 fwd", false, false, 8, 784, 25},
-      {"r1 conv2 fwd", false, false, 16, 196, 200},
-      {"r2 dense fwd", false, true, 64, 256, 3136},
+      {"square 256", false, false, 256, 256, 256},  {"r2 conv2 fwd", false, false, 32, 784, 800},
+      {"r2 conv2 dW", false, true, 32, 800, 784},   {"r2 conv2 dcol", true, false, 800, 784, 32},
+      {"r2 conv3 fwd", false, false, 64, 196, 800}, {"r1 conv1 fwd", false, false, 8, 784, 25},
+      {"r1 conv2 fwd", false, false, 16, 196, 200}, {"r2 dense fwd", false, true, 64, 256, 3136},
       {"r2 dense dW", true, false, 256, 3136, 64},
   };
   dl::Rng rng(9);
   for (const Case& c : cases) {
-    std::vector<float> A(static_cast<size_t>(c.M) * c.K), B(static_cast<size_t>(c.K) * c.N), C(static_cast<size_t>(c.M) * c.N);
+    std::vector<float> A(static_cast<size_t>(c.M) * c.K), B(static_cast<size_t>(c.K) * c.N),
+        C(static_cast<size_t>(c.M) * c.N);
     for (auto& v : A) v = rng.uniform(-1.0f, 1.0f);
     for (auto& v : B) v = rng.uniform(-1.0f, 1.0f);
     const int lda = c.ta ? c.M : c.K, ldb = c.tb ? c.K : c.N;
@@ -148,9 +161,12 @@ void bench_gemm(const Options& o) {
     for (int r = 0; r < o.repeats + 1; ++r) {
       auto t0 = Clock::now();
       for (int i = 0; i < reps; ++i) {
-        if (c.ta) dl::gemm_tn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
-        else if (c.tb) dl::gemm_nt(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
-        else dl::gemm_nn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+        if (c.ta)
+          dl::gemm_tn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+        else if (c.tb)
+          dl::gemm_nt(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+        else
+          dl::gemm_nn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
       }
       if (r) rates.push_back(flops * reps / seconds_since(t0) * 1e-9);
     }
@@ -192,22 +208,50 @@ int main(int argc, char** argv) {
     if (a == "--arch") {
       o.archs.clear();
       std::string s = next();
-      for (size_t p = 0; p <= s.size();) { size_t q = s.find(',', p); if (q == std::string::npos) q = s.size(); o.archs.push_back(s.substr(p, q - p)); p = q + 1; }
+      for (size_t p = 0; p <= s.size();) {
+        size_t q = s.find(',', p);
+        if (q == std::string::npos) q = s.size();
+        o.archs.push_back(s.substr(p, q - p));
+        p = q + 1;
+      }
     } else if (a == "--threads") {
       o.threads.clear();
       std::string s = next();
-      for (size_t p = 0; p <= s.size();) { size_t q = s.find(',', p); if (q == std::string::npos) q = s.size(); o.threads.push_back(std::atoi(s.substr(p, q - p).c_str())); p = q + 1; }
-    } else if (a == "--model") o.model_file = next();
-    else if (a == "--peer") o.peer = next();
-    else if (a == "--mnist") o.mnist_dir = next();
-    else if (a == "--repeats") o.repeats = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--quick") o.quick = true;
-    else if (a == "--profile") o.profile = true;
-    else if (a == "--profile-batch") { o.profile = true; o.profile_batch = std::clamp(std::atoi(next().c_str()), 1, 1024); }
-    else if (a == "--gemm") o.gemm = true;
-    else if (a == "--profile-eval") { o.profile = true; o.profile_eval = true; }
-    else if (a == "--conv") o.conv = next();
-    else { std::fprintf(stderr, "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--mnist DIR] [--peer NAME] [--repeats N] [--quick] [--profile] [--profile-batch B] [--profile-eval] [--conv auto|im2col|direct|f2x3|f4x3|f2x5] [--gemm]\n"); return 2; }
+      for (size_t p = 0; p <= s.size();) {
+        size_t q = s.find(',', p);
+        if (q == std::string::npos) q = s.size();
+        o.threads.push_back(std::atoi(s.substr(p, q - p).c_str()));
+        p = q + 1;
+      }
+    } else if (a == "--model")
+      o.model_file = next();
+    else if (a == "--peer")
+      o.peer = next();
+    else if (a == "--mnist")
+      o.mnist_dir = next();
+    else if (a == "--repeats")
+      o.repeats = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--quick")
+      o.quick = true;
+    else if (a == "--profile")
+      o.profile = true;
+    else if (a == "--profile-batch") {
+      o.profile = true;
+      o.profile_batch = std::clamp(std::atoi(next().c_str()), 1, 1024);
+    } else if (a == "--gemm")
+      o.gemm = true;
+    else if (a == "--profile-eval") {
+      o.profile = true;
+      o.profile_eval = true;
+    } else if (a == "--conv")
+      o.conv = next();
+    else {
+      std::fprintf(stderr,
+                   "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--mnist DIR] [--peer NAME] "
+                   "[--repeats N] [--quick] [--profile] [--profile-batch B] [--profile-eval] [--conv "
+                   "auto|im2col|direct|f2x3|f4x3|f2x5] [--gemm]\n");
+      return 2;
+    }
   }
 
   // 16 real MNIST batches of 64 when MNIST_DIR is set (as the peers do), random images otherwise.
@@ -228,7 +272,10 @@ int main(int argc, char** argv) {
     for (auto& v : test256) v = rng.uniform();
   }
 
-  if (o.gemm) { bench_gemm(o); return 0; }
+  if (o.gemm) {
+    bench_gemm(o);
+    return 0;
+  }
 
   for (const std::string& arch : o.archs) {
     for (int threads : o.threads) {
@@ -238,10 +285,19 @@ int main(int argc, char** argv) {
       dl::Status st = arch == "digitlab" && !o.model_file.empty()
                           ? dl::load_model_file(o.model_file, &model, nullptr, dl::kCliBudgetBytes)
                           : dl::Model::build(spec_of(arch), 1, &model, dl::kCliBudgetBytes);
-      if (!st) { std::fprintf(stderr, "bench: %s\n", st.message().c_str()); return 1; }
+      if (!st) {
+        std::fprintf(stderr, "bench: %s\n", st.message().c_str());
+        return 1;
+      }
       model.set_threads(threads);
-      if (!set_conv_algorithm(model, o.conv)) { std::fprintf(stderr, "bench: unknown --conv %s\n", o.conv.c_str()); return 2; }
-      if (o.profile) { profile_layers(model, images.data(), arch, o.repeats * 10, o.profile_batch, !o.profile_eval); continue; }
+      if (!set_conv_algorithm(model, o.conv)) {
+        std::fprintf(stderr, "bench: unknown --conv %s\n", o.conv.c_str());
+        return 2;
+      }
+      if (o.profile) {
+        profile_layers(model, images.data(), arch, o.repeats * 10, o.profile_batch, !o.profile_eval);
+        continue;
+      }
 
       // Training throughput: Adam lr 1e-3, batch 64, dropout on.
       {
@@ -254,10 +310,12 @@ int main(int argc, char** argv) {
         const int warm = 3, steps = o.quick ? 4 : (arch == "r1" ? 60 : 12);
         std::vector<double> rates;
         int b = 0;
-        for (int i = 0; i < warm; ++i, b = (b + 1) % 16) trainer.step(&images[b * 64 * dl::kImageSize], &labels[b * 64], 64, 1e-3f);
+        for (int i = 0; i < warm; ++i, b = (b + 1) % 16)
+          trainer.step(&images[b * 64 * dl::kImageSize], &labels[b * 64], 64, 1e-3f);
         for (int r = 0; r < o.repeats; ++r) {
           auto t0 = Clock::now();
-          for (int i = 0; i < steps; ++i, b = (b + 1) % 16) trainer.step(&images[b * 64 * dl::kImageSize], &labels[b * 64], 64, 1e-3f);
+          for (int i = 0; i < steps; ++i, b = (b + 1) % 16)
+            trainer.step(&images[b * 64 * dl::kImageSize], &labels[b * 64], 64, 1e-3f);
           rates.push_back(steps * 64 / seconds_since(t0));
         }
         emit(o, arch, "train_throughput", median(rates), "images/s", threads);

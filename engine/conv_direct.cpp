@@ -59,7 +59,8 @@ void fill_plane(const ConvGeometry& g, const float* x, float* plane, int wq) {
   const int hp = g.OH + g.k - 1;
   std::fill(plane, plane + static_cast<size_t>(hp) * wq, 0.0f);
   // (stride 1: hp = H + 2 pad and wq > W + pad, so every input row fits)
-  for (int iy = 0; iy < g.H; ++iy) simd::copy(plane + static_cast<size_t>(iy + g.pad) * wq + g.pad, x + static_cast<size_t>(iy) * g.W, g.W);
+  for (int iy = 0; iy < g.H; ++iy)
+    simd::copy(plane + static_cast<size_t>(iy + g.pad) * wq + g.pad, x + static_cast<size_t>(iy) * g.W, g.W);
 }
 
 }  // namespace
@@ -148,7 +149,8 @@ void weight_grad_t(const ConvGeometry& g, int F, const float* x, const float* dy
       std::fill(dq, dq + static_cast<size_t>(2) * OH * owq, 0.0f);
       for (int f = 0; f < fb; ++f)
         for (int oy = 0; oy < OH; ++oy)
-          simd::copy(dq + (static_cast<size_t>(f) * OH + oy) * owq, dyn + (f0 + f) * out_plane + static_cast<size_t>(oy) * OW, OW);
+          simd::copy(dq + (static_cast<size_t>(f) * OH + oy) * owq,
+                     dyn + (f0 + f) * out_plane + static_cast<size_t>(oy) * OW, OW);
       for (int c = 0; c < C; ++c) {
         const float* plane = planes + c * plane_size;
         for (int ky = 0; ky < K; ++ky) {
@@ -237,7 +239,8 @@ void conv_weight_grad_reference(const ConvGeometry& g, int F, const float* x, co
             for (int ox = 0; ox < g.OW; ++ox) {
               const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
               if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) continue;
-              s += dy[(static_cast<size_t>(f) * g.OH + oy) * g.OW + ox] * x[(static_cast<size_t>(c) * g.H + iy) * g.W + ix];
+              s += dy[(static_cast<size_t>(f) * g.OH + oy) * g.OW + ox] *
+                   x[(static_cast<size_t>(c) * g.H + iy) * g.W + ix];
             }
           dw[((static_cast<size_t>(f) * g.C + c) * g.k + ky) * g.k + kx] += s;
         }

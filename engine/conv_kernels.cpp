@@ -58,7 +58,10 @@ uint64_t im2col_scratch_floats(const ConvGeometry& g) {
 }
 
 DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col, float* scratch) {
-  if (g.stride != 1) { im2col_reference(g, img, col); return; }
+  if (g.stride != 1) {
+    im2col_reference(g, img, col);
+    return;
+  }
   const int k = g.k, p = g.pad, W = g.W, H = g.H, OW = g.OW, OH = g.OH;
   const int Wp = W + 2 * p, Hp = H + 2 * p;
   const size_t N = static_cast<size_t>(OH) * OW;
@@ -76,7 +79,10 @@ DL_INLINE_LOOPS void im2col(const ConvGeometry& g, const float* img, float* col,
 }
 
 DL_INLINE_LOOPS void col2im(const ConvGeometry& g, const float* col, float* img, float* scratch) {
-  if (g.stride != 1) { col2im_reference(g, col, img); return; }
+  if (g.stride != 1) {
+    col2im_reference(g, col, img);
+    return;
+  }
   const int k = g.k, p = g.pad, W = g.W, H = g.H, OW = g.OW, OH = g.OH;
   const int Wp = W + 2 * p, Hp = H + 2 * p;
   const size_t N = static_cast<size_t>(OH) * OW;
@@ -105,14 +111,20 @@ void epilogue_t(float b, float s, float t, const float* src, float* y, float* z,
     vf v = load(src + i);
     if (kBias) v = v + b;
     store(y + i, v);
-    if (kAffine) { v = v * s + t; store(z + i, v); }
+    if (kAffine) {
+      v = v * s + t;
+      store(z + i, v);
+    }
     if (kRelu) store(r + i, relu(v));
   }
   for (; i < n; ++i) {
     float v = src[i];
     if (kBias) v = v + b;
     y[i] = v;
-    if (kAffine) { v = v * s + t; z[i] = v; }
+    if (kAffine) {
+      v = v * s + t;
+      z[i] = v;
+    }
     if (kRelu) r[i] = v > 0.0f ? v : 0.0f;
   }
 }
@@ -128,7 +140,9 @@ void conv_epilogue(const ConvEpilogue& ep, int f, const float* src, float* y, si
   float* r = ep.relu ? ep.relu + at : nullptr;
   const int which = (ep.bias ? 4 : 0) | (z ? 2 : 0) | (r ? 1 : 0);
   switch (which) {
-    case 0: if (src != y) epilogue_t<false, false, false>(b, s, t, src, y, z, r, n); break;
+    case 0:
+      if (src != y) epilogue_t<false, false, false>(b, s, t, src, y, z, r, n);
+      break;
     case 1: epilogue_t<false, false, true>(b, s, t, src, y, z, r, n); break;
     case 2: epilogue_t<false, true, false>(b, s, t, src, y, z, r, n); break;
     case 3: epilogue_t<false, true, true>(b, s, t, src, y, z, r, n); break;
@@ -139,7 +153,8 @@ void conv_epilogue(const ConvEpilogue& ep, int f, const float* src, float* y, si
   }
 }
 
-void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y, int32_t* argmax) {
+void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int OH, int OW, float* y,
+                     int32_t* argmax) {
   if (k != 2 || stride != 2) {
     maxpool_forward_reference(x, C, H, W, k, stride, OH, OW, y, argmax);
     return;
@@ -170,10 +185,18 @@ void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int
         const I ia = lane2 + (i0 + x0);
         V best = simd::splat<V>(ninf);
         I bi = ia;
-        I m = simd::greater(a, best); best = simd::select(m, a, best); bi = simd::select(m, ia, bi);
-        m = simd::greater(b, best); best = simd::select(m, b, best); bi = simd::select(m, ia + 1, bi);
-        m = simd::greater(cc, best); best = simd::select(m, cc, best); bi = simd::select(m, ia + W, bi);
-        m = simd::greater(d, best); best = simd::select(m, d, best); bi = simd::select(m, ia + (W + 1), bi);
+        I m = simd::greater(a, best);
+        best = simd::select(m, a, best);
+        bi = simd::select(m, ia, bi);
+        m = simd::greater(b, best);
+        best = simd::select(m, b, best);
+        bi = simd::select(m, ia + 1, bi);
+        m = simd::greater(cc, best);
+        best = simd::select(m, cc, best);
+        bi = simd::select(m, ia + W, bi);
+        m = simd::greater(d, best);
+        best = simd::select(m, d, best);
+        bi = simd::select(m, ia + (W + 1), bi);
         simd::store(yo + ox, best);
         simd::store_i(ao + ox, bi);
       }
@@ -181,10 +204,22 @@ void maxpool_forward(const float* x, int C, int H, int W, int k, int stride, int
         const int x0 = 2 * ox;
         float best = -std::numeric_limits<float>::infinity();
         int bi = i0 + x0;
-        if (r0[x0] > best) { best = r0[x0]; bi = i0 + x0; }
-        if (r0[x0 + 1] > best) { best = r0[x0 + 1]; bi = i0 + x0 + 1; }
-        if (r1[x0] > best) { best = r1[x0]; bi = i0 + W + x0; }
-        if (r1[x0 + 1] > best) { best = r1[x0 + 1]; bi = i0 + W + x0 + 1; }
+        if (r0[x0] > best) {
+          best = r0[x0];
+          bi = i0 + x0;
+        }
+        if (r0[x0 + 1] > best) {
+          best = r0[x0 + 1];
+          bi = i0 + x0 + 1;
+        }
+        if (r1[x0] > best) {
+          best = r1[x0];
+          bi = i0 + W + x0;
+        }
+        if (r1[x0 + 1] > best) {
+          best = r1[x0 + 1];
+          bi = i0 + W + x0 + 1;
+        }
         yo[ox] = best;
         ao[ox] = bi;
       }
@@ -266,7 +301,10 @@ void maxpool_forward_reference(const float* x, int C, int H, int W, int k, int s
         for (int ky = 0; ky < k; ++ky) {
           const float* row = plane + (oy * stride + ky) * W + ox * stride;
           for (int kx = 0; kx < k; ++kx) {
-            if (row[kx] > best) { best = row[kx]; best_i = (oy * stride + ky) * W + ox * stride + kx; }
+            if (row[kx] > best) {
+              best = row[kx];
+              best_i = (oy * stride + ky) * W + ox * stride + kx;
+            }
           }
         }
         const int o = (c * OH + oy) * OW + ox;

@@ -16,9 +16,9 @@
 namespace dl {
 
 struct ConvGeometry {
-  int C, H, W;   // input planes
+  int C, H, W;  // input planes
   int k, stride, pad;
-  int OH, OW;    // output size
+  int OH, OW;  // output size
 };
 
 // What a convolution does with each output value on its way out, in the same pass (the layers after
@@ -32,8 +32,8 @@ struct ConvEpilogue {
   const float* bias = nullptr;   // (F) or nullptr
   const float* scale = nullptr;  // (F) or nullptr; then shift (F) too
   const float* shift = nullptr;
-  float* affine = nullptr;       // like the output, when scale is set
-  float* relu = nullptr;         // like the output, or nullptr
+  float* affine = nullptr;  // like the output, when scale is set
+  float* relu = nullptr;    // like the output, or nullptr
 };
 
 // Applies ep to n values of channel f: y[i] = src[i] + bias[f], and the affine and ReLU outputs at

@@ -14,7 +14,10 @@ namespace {
 
 uint64_t mul(uint64_t a, uint64_t b, bool* overflow) {
   uint64_t r;
-  if (__builtin_mul_overflow(a, b, &r)) { *overflow = true; return UINT64_MAX; }
+  if (__builtin_mul_overflow(a, b, &r)) {
+    *overflow = true;
+    return UINT64_MAX;
+  }
   return r;
 }
 
@@ -54,8 +57,10 @@ ConvPlan plan_conv(const ConvGeometry& g, int F, int batch, int threads, ConvAlg
   // One scratch per thread for the kernels, which never run at the same time on a thread.
   uint64_t work = im2col ? im2col_scratch_floats(g) : 0;
   if (p.direct) work = std::max(work, conv_direct_forward_scratch_floats(g));
-  if (p.direct_dw) work = std::max(work, conv_direct_weight_grad_scratch_floats(g, F));
-  else if (algo != ConvAlgo::Im2col) work = std::max(work, conv_weight_grad_im2row_scratch_floats(g, F));
+  if (p.direct_dw)
+    work = std::max(work, conv_direct_weight_grad_scratch_floats(g, F));
+  else if (algo != ConvAlgo::Im2col)
+    work = std::max(work, conv_weight_grad_im2row_scratch_floats(g, F));
   p.work_per_thread = work;
   p.cols = mul(T, p.cols_per_thread, &p.overflow);
   p.work = mul(T, p.work_per_thread, &p.overflow);

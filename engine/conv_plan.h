@@ -25,21 +25,21 @@ namespace dl {
 enum class ConvAlgo { Auto, Im2col, Direct, F2x3, F4x3, F2x5 };
 
 struct ConvPlan {
-  bool direct = false;             // forward by conv_direct_forward
-  bool direct_dw = false;          // weight gradient by conv_direct_weight_grad (else im2row)
-  Winograd fwd = Winograd::None;   // forward by Winograd
-  Winograd bwd = Winograd::None;   // input gradient by Winograd
-  int images_per_thread = 0;       // the most images one worker takes at a time
+  bool direct = false;            // forward by conv_direct_forward
+  bool direct_dw = false;         // weight gradient by conv_direct_weight_grad (else im2row)
+  Winograd fwd = Winograd::None;  // forward by Winograd
+  Winograd bwd = Winograd::None;  // input gradient by Winograd
+  int images_per_thread = 0;      // the most images one worker takes at a time
   // Buffers (floats). Per thread: threads x the per-thread size, one allocation each.
-  uint64_t cols_per_thread = 0;    // (C*k*k, OH*OW) im2col columns; 0 when no pass uses im2col
-  uint64_t work_per_thread = 0;    // the kernels' own scratch: padded planes, im2row blocks (the
-                                   // largest of those the chosen kernels need; they run one at a time)
-  uint64_t cols = 0, work = 0;     // the two above times threads
-  uint64_t dgrad = 0;              // (threads, F*(C*k*k + 1)): weight-gradient partials
-  uint64_t affine = 0;             // (2, F): a fused BatchNorm's inference scale and shift
-  uint64_t wino_fwd = 0;           // WinogradConv::planned_floats of the forward pass
-  uint64_t wino_bwd = 0;           // and of the input gradient
-  bool overflow = false;           // a size above did not fit 64 bits
+  uint64_t cols_per_thread = 0;  // (C*k*k, OH*OW) im2col columns; 0 when no pass uses im2col
+  uint64_t work_per_thread = 0;  // the kernels' own scratch: padded planes, im2row blocks (the
+                                 // largest of those the chosen kernels need; they run one at a time)
+  uint64_t cols = 0, work = 0;   // the two above times threads
+  uint64_t dgrad = 0;            // (threads, F*(C*k*k + 1)): weight-gradient partials
+  uint64_t affine = 0;           // (2, F): a fused BatchNorm's inference scale and shift
+  uint64_t wino_fwd = 0;         // WinogradConv::planned_floats of the forward pass
+  uint64_t wino_bwd = 0;         // and of the input gradient
+  bool overflow = false;         // a size above did not fit 64 bits
 };
 
 ConvPlan plan_conv(const ConvGeometry& g, int filters, int batch, int threads, ConvAlgo algo);

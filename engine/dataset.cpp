@@ -58,8 +58,7 @@ const char* idx_type_name(uint8_t t) {
 
 // Validates an IDX header against the whole buffer. On success *header is the header length and
 // *dims the dimensions; the data is bytes[header, size). Allocates only dims (at most 4 ints).
-Status check_idx(const uint8_t* bytes, size_t size, const std::string& what, std::vector<int>* dims,
-                 size_t* header) {
+Status check_idx(const uint8_t* bytes, size_t size, const std::string& what, std::vector<int>* dims, size_t* header) {
   if (size < 4) {
     return error(quoted(what) + " is too short to be an IDX file (" + std::to_string(size) +
                  " bytes, not even the 4-byte magic number): check that it is an MNIST file and download it again");
@@ -88,8 +87,7 @@ Status check_idx(const uint8_t* bytes, size_t size, const std::string& what, std
   const size_t hdr = 4 + 4 * static_cast<size_t>(rank);
   if (size < hdr) {
     return error(quoted(what) + " is truncated inside its header (" + std::to_string(size) + " of " +
-                 std::to_string(hdr) + " header bytes, " + std::to_string(hdr - size) +
-                 " missing): download it again");
+                 std::to_string(hdr) + " header bytes, " + std::to_string(hdr - size) + " missing): download it again");
   }
   std::vector<uint32_t> d(rank);
   for (int i = 0; i < rank; ++i) {
@@ -117,14 +115,14 @@ Status check_idx(const uint8_t* bytes, size_t size, const std::string& what, std
                  ", one of them larger than DigitLab supports: the header is corrupt; download the file again");
   }
   if (expected > present) {
-    return error(quoted(what) + " is truncated: its header declares " + dims_str(d) + " = " +
-                 std::to_string(expected) + " data bytes but only " + std::to_string(present) +
-                 " are present (" + bytes_str(expected - present) + " missing); download it again");
+    return error(quoted(what) + " is truncated: its header declares " + dims_str(d) + " = " + std::to_string(expected) +
+                 " data bytes but only " + std::to_string(present) + " are present (" + bytes_str(expected - present) +
+                 " missing); download it again");
   }
   if (expected < present) {
-    return error(quoted(what) + " has " + bytes_str(present - expected) +
-                 " of trailing data after the " + std::to_string(expected) + " data bytes its header declares (" +
-                 dims_str(d) + "): it is corrupt or not the file it claims to be; download it again");
+    return error(quoted(what) + " has " + bytes_str(present - expected) + " of trailing data after the " +
+                 std::to_string(expected) + " data bytes its header declares (" + dims_str(d) +
+                 "): it is corrupt or not the file it claims to be; download it again");
   }
   dims->assign(d.begin(), d.end());
   *header = hdr;
@@ -168,7 +166,8 @@ Status read_file(const std::string& path, std::vector<uint8_t>* out) {
       buf.resize(static_cast<size_t>(n));
       if (n > 0 && std::fread(buf.data(), 1, buf.size(), f) != buf.size()) {
         st = error("Cannot read " + quoted(path) + ": reading stopped early (" +
-                   (std::ferror(f) ? std::string(std::strerror(errno)) : std::string("file changed while reading")) + ").");
+                   (std::ferror(f) ? std::string(std::strerror(errno)) : std::string("file changed while reading")) +
+                   ").");
       }
     }
   }
@@ -229,14 +228,20 @@ Status gunzip(const uint8_t* bytes, size_t size, size_t max_output, std::vector<
     if (produced > max_output) break;
     if (r == Z_STREAM_END) {
       // Another gzip member may follow (concatenated .gz files are valid gzip).
-      if (consumed < size && is_gzip(bytes + consumed, size - consumed)) { inflateReset(&zs); continue; }
+      if (consumed < size && is_gzip(bytes + consumed, size - consumed)) {
+        inflateReset(&zs);
+        continue;
+      }
       if (consumed < size) {
         st = error("The gzip data has " + bytes_str(size - consumed) +
                    " of trailing garbage after its end: the file is corrupt; download it again.");
       }
       break;
     }
-    if (r != Z_OK && r != Z_BUF_ERROR) { st = corrupt(); break; }
+    if (r != Z_OK && r != Z_BUF_ERROR) {
+      st = corrupt();
+      break;
+    }
     if (zs.avail_out != 0) {
       // Room left for output but the stream did not end: the input ran out.
       if (consumed == size) {
@@ -258,9 +263,13 @@ Status gunzip(const uint8_t* bytes, size_t size, size_t max_output, std::vector<
   out->swap(buf);
   return Status::Ok();
 #else
-  (void)bytes; (void)size; (void)max_output; (void)out;
-  return error("This build of DigitLab has no zlib, so it cannot read gzip data: "
-               "decompress the file first (gunzip FILE.gz) and use the raw IDX file.");
+  (void)bytes;
+  (void)size;
+  (void)max_output;
+  (void)out;
+  return error(
+      "This build of DigitLab has no zlib, so it cannot read gzip data: "
+      "decompress the file first (gunzip FILE.gz) and use the raw IDX file.");
 #endif
 }
 
@@ -339,9 +348,12 @@ Status load_mnist(const std::string& dir, const std::string& split, Dataset* out
   auto find = [&](const std::string& kind, std::string* path) -> Status {
     const std::string base = prefix + "-" + kind;  // e.g. train-images-idx3-ubyte
     std::string dotted = base;
-    dotted[dotted.find("-idx")] = '.';             // train-images.idx3-ubyte
+    dotted[dotted.find("-idx")] = '.';  // train-images.idx3-ubyte
     for (const std::string& name : {base + ".gz", base, dotted + ".gz", dotted}) {
-      if (file_exists(join_path(dir, name))) { *path = join_path(dir, name); return Status::Ok(); }
+      if (file_exists(join_path(dir, name))) {
+        *path = join_path(dir, name);
+        return Status::Ok();
+      }
     }
     return error("MNIST file '" + base + ".gz' not found in " + quoted(dir) + hint);
   };
@@ -356,7 +368,8 @@ Status load_mnist(const std::string& dir, const std::string& split, Dataset* out
   if (!st.ok()) return st;
   st = read_idx_file(labels_path, &labels);
   if (!st.ok()) return st;
-  return make_dataset(images, labels, "MNIST " + split + " set (" + quoted(images_path) + ", " + quoted(labels_path) + ")", out);
+  return make_dataset(images, labels,
+                      "MNIST " + split + " set (" + quoted(images_path) + ", " + quoted(labels_path) + ")", out);
 }
 
 void split_dataset(const Dataset& all, int validation, uint64_t shuffle_seed, Dataset* train, Dataset* val) {
@@ -372,7 +385,7 @@ void split_dataset(const Dataset& all, int validation, uint64_t shuffle_seed, Da
     Dataset d;
     d.count = count;
     d.images.resize(static_cast<size_t>(count) * kImageSize);  // (count, 784)
-    d.labels.resize(count);                                     // (count)
+    d.labels.resize(count);                                    // (count)
     for (int i = 0; i < count; ++i) {
       const int src = order[first + i];
       std::memcpy(d.images.data() + static_cast<size_t>(i) * kImageSize, all.image(src), kImageSize * sizeof(float));
@@ -392,7 +405,7 @@ Dataset subset(const Dataset& d, int n) {
   Dataset s;
   s.count = m;
   s.images.assign(d.images.begin(), d.images.begin() + static_cast<std::ptrdiff_t>(m) * kImageSize);  // (m, 784)
-  s.labels.assign(d.labels.begin(), d.labels.begin() + m);                                         // (m)
+  s.labels.assign(d.labels.begin(), d.labels.begin() + m);                                            // (m)
   return s;
 }
 
@@ -421,7 +434,7 @@ void augment_image(const float* src, float* dst, const AugmentConfig& cfg, Rng& 
   const float a00 = cs / zx, a01 = sn / zx;   // Z^-1 R^T, row 0
   const float a10 = -sn / zy, a11 = cs / zy;  // row 1
   const float c = 0.5f * S;
-  const float ox = c + tx, oy = c + ty;       // p' - c - t = (x + 0.5 - ox, y + 0.5 - oy)
+  const float ox = c + tx, oy = c + ty;  // p' - c - t = (x + 0.5 - ox, y + 0.5 - oy)
   for (int y = 0; y < S; ++y) {
     const float py = (y + 0.5f) - oy;
     float sx = c + a00 * (0.5f - ox) + a01 * py - 0.5f;  // source index position of (0, y)
@@ -439,7 +452,8 @@ void augment_image(const float* src, float* dst, const AugmentConfig& cfg, Rng& 
         v = 0.0f;
       } else {  // on the border: taps outside the image read zero
         auto at = [&](int yy, int xx) { return (xx >= 0 && yy >= 0 && xx < S && yy < S) ? src[yy * S + xx] : 0.0f; };
-        v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+        v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
+            fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
       }
       out[x] = v;
     }
@@ -447,7 +461,8 @@ void augment_image(const float* src, float* dst, const AugmentConfig& cfg, Rng& 
 }
 
 void augment_batch(const float* src, float* dst, int B, const AugmentConfig& cfg, Rng& rng) {
-  for (int b = 0; b < B; ++b) augment_image(src + static_cast<size_t>(b) * kImageSize, dst + static_cast<size_t>(b) * kImageSize, cfg, rng);
+  for (int b = 0; b < B; ++b)
+    augment_image(src + static_cast<size_t>(b) * kImageSize, dst + static_cast<size_t>(b) * kImageSize, cfg, rng);
 }
 
 }  // namespace dl

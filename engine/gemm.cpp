@@ -10,13 +10,16 @@ namespace dl {
 
 #ifdef __wasm_simd128__
 
-void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate) {
   gemm_packed(false, false, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
-void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate) {
   gemm_packed(false, true, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
-void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate) {
   gemm_packed(true, false, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
@@ -33,28 +36,37 @@ using Stride = Eigen::OuterStride<>;
 using CMap = Eigen::Map<const MatrixR, Eigen::Unaligned, Stride>;
 using MMap = Eigen::Map<MatrixR, Eigen::Unaligned, Stride>;
 
-void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate) {
   CMap a(A, M, K, Stride(lda));
   CMap b(B, K, N, Stride(ldb));
   MMap c(C, M, N, Stride(ldc));
-  if (accumulate) c.noalias() += a * b;
-  else c.noalias() = a * b;
+  if (accumulate)
+    c.noalias() += a * b;
+  else
+    c.noalias() = a * b;
 }
 
-void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate) {
   CMap a(A, M, K, Stride(lda));
   CMap b(B, N, K, Stride(ldb));
   MMap c(C, M, N, Stride(ldc));
-  if (accumulate) c.noalias() += a * b.transpose();
-  else c.noalias() = a * b.transpose();
+  if (accumulate)
+    c.noalias() += a * b.transpose();
+  else
+    c.noalias() = a * b.transpose();
 }
 
-void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate) {
+void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             bool accumulate) {
   CMap a(A, K, M, Stride(lda));
   CMap b(B, K, N, Stride(ldb));
   MMap c(C, M, N, Stride(ldc));
-  if (accumulate) c.noalias() += a.transpose() * b;
-  else c.noalias() = a.transpose() * b;
+  if (accumulate)
+    c.noalias() += a.transpose() * b;
+  else
+    c.noalias() = a.transpose() * b;
 }
 
 #if !defined(__AVX512F__)  // with AVX-512: gemm_avx512.cpp
@@ -67,7 +79,7 @@ void gemm_nn_prepared(int M, int N, int K, const float* prepared, const float* B
                       bool accumulate) {
   gemm_nn(M, N, K, prepared, K, B, ldb, C, ldc, accumulate);
 }
-#endif  // !__AVX512F__
+#endif                     // !__AVX512F__
 
 #endif  // __wasm_simd128__
 

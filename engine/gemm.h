@@ -33,13 +33,15 @@ void gemm_reference(bool trans_a, bool trans_b, int M, int N, int K, const float
 // gemm_pack_a writes the panels gemm_packed would make (gemm_packed_a_size floats).
 size_t gemm_packed_a_size(int M, int K);
 void gemm_pack_a(int M, int K, const float* A, int lda, float* packed);
-void gemm_packed_a(int M, int N, int K, const float* packed, const float* B, int ldb, float* C, int ldc, bool accumulate);
+void gemm_packed_a(int M, int N, int K, const float* packed, const float* B, int ldb, float* C, int ldc,
+                   bool accumulate);
 
 // A left operand used for many products (a Winograd layer's transformed weights), prepared once in
 // the form this build's GEMM reads fastest: packed panels in WebAssembly, plain rows natively
 // (Eigen packs its own). gemm_nn_prepared(M, N, K, prepared, ...) = gemm_nn with that A.
 size_t gemm_prepared_a_size(int M, int K);
 void gemm_prepare_a(int M, int K, const float* A, int lda, float* prepared);
-void gemm_nn_prepared(int M, int N, int K, const float* prepared, const float* B, int ldb, float* C, int ldc, bool accumulate);
+void gemm_nn_prepared(int M, int N, int K, const float* prepared, const float* B, int ldb, float* C, int ldc,
+                      bool accumulate);
 
 }  // namespace dl

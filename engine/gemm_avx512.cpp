@@ -28,7 +28,10 @@ constexpr int NR = 32;  // columns of B per tile (two zmm)
 inline void tile(int K, const float* a, const float* b, int ldb, float* C, int ldc, int rows, int cols, bool add) {
   __m512 c0[MR], c1[MR];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) { c0[r] = _mm512_setzero_ps(); c1[r] = _mm512_setzero_ps(); }
+  for (int r = 0; r < MR; ++r) {
+    c0[r] = _mm512_setzero_ps();
+    c1[r] = _mm512_setzero_ps();
+  }
   const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
   const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
   for (int k = 0; k < K; ++k, a += MR, b += ldb) {
@@ -55,7 +58,10 @@ inline void tile(int K, const float* a, const float* b, int ldb, float* C, int l
   }
   alignas(64) float buf[MR][NR];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) { _mm512_store_ps(buf[r], c0[r]); _mm512_store_ps(buf[r] + 16, c1[r]); }
+  for (int r = 0; r < MR; ++r) {
+    _mm512_store_ps(buf[r], c0[r]);
+    _mm512_store_ps(buf[r] + 16, c1[r]);
+  }
   for (int r = 0; r < rows; ++r) {
     float* cr = C + static_cast<size_t>(r) * ldc;
     for (int j = 0; j < cols; ++j) cr[j] = add ? cr[j] + buf[r][j] : buf[r][j];
@@ -83,7 +89,8 @@ void gemm_nn_prepared(int M, int N, int K, const float* prepared, const float* B
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate)
-      for (int i = 0; i < M; ++i) std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
+      for (int i = 0; i < M; ++i)
+        std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
     return;
   }
   for (int j = 0; j < N; j += NR) {

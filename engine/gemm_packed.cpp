@@ -62,8 +62,12 @@ void pack_b(bool trans, const float* B, int ldb, int N, int k0, int kc, float* d
       for (int k = 0; k < kc; ++k) {
         const float* s = B + static_cast<size_t>(k0 + k) * ldb + q;
         float* d = dst + k * NR;
-        if (cols == NR) std::memcpy(d, s, sizeof(float) * NR);
-        else { for (int c = 0; c < cols; ++c) d[c] = s[c]; for (int c = cols; c < NR; ++c) d[c] = 0.0f; }
+        if (cols == NR)
+          std::memcpy(d, s, sizeof(float) * NR);
+        else {
+          for (int c = 0; c < cols; ++c) d[c] = s[c];
+          for (int c = cols; c < NR; ++c) d[c] = 0.0f;
+        }
       }
     } else {  // op(B)(k, j) = B[j][k]: walk each of the NR rows of B along k
       for (int c = 0; c < NR; ++c) {
@@ -101,17 +105,28 @@ inline void micro_kernel(int kc, const float* a, const float* b, int ldb, float*
     c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(ak, b0));
     c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(ak, b1));
   }
-  float* r0 = C; float* r1 = C + ldc; float* r2 = C + 2 * ldc; float* r3 = C + 3 * ldc;
+  float* r0 = C;
+  float* r1 = C + ldc;
+  float* r2 = C + 2 * ldc;
+  float* r3 = C + 3 * ldc;
   if (add) {
-    c00 = wasm_f32x4_add(c00, wasm_v128_load(r0)); c01 = wasm_f32x4_add(c01, wasm_v128_load(r0 + 4));
-    c10 = wasm_f32x4_add(c10, wasm_v128_load(r1)); c11 = wasm_f32x4_add(c11, wasm_v128_load(r1 + 4));
-    c20 = wasm_f32x4_add(c20, wasm_v128_load(r2)); c21 = wasm_f32x4_add(c21, wasm_v128_load(r2 + 4));
-    c30 = wasm_f32x4_add(c30, wasm_v128_load(r3)); c31 = wasm_f32x4_add(c31, wasm_v128_load(r3 + 4));
+    c00 = wasm_f32x4_add(c00, wasm_v128_load(r0));
+    c01 = wasm_f32x4_add(c01, wasm_v128_load(r0 + 4));
+    c10 = wasm_f32x4_add(c10, wasm_v128_load(r1));
+    c11 = wasm_f32x4_add(c11, wasm_v128_load(r1 + 4));
+    c20 = wasm_f32x4_add(c20, wasm_v128_load(r2));
+    c21 = wasm_f32x4_add(c21, wasm_v128_load(r2 + 4));
+    c30 = wasm_f32x4_add(c30, wasm_v128_load(r3));
+    c31 = wasm_f32x4_add(c31, wasm_v128_load(r3 + 4));
   }
-  wasm_v128_store(r0, c00); wasm_v128_store(r0 + 4, c01);
-  wasm_v128_store(r1, c10); wasm_v128_store(r1 + 4, c11);
-  wasm_v128_store(r2, c20); wasm_v128_store(r2 + 4, c21);
-  wasm_v128_store(r3, c30); wasm_v128_store(r3 + 4, c31);
+  wasm_v128_store(r0, c00);
+  wasm_v128_store(r0 + 4, c01);
+  wasm_v128_store(r1, c10);
+  wasm_v128_store(r1 + 4, c11);
+  wasm_v128_store(r2, c20);
+  wasm_v128_store(r2 + 4, c21);
+  wasm_v128_store(r3, c30);
+  wasm_v128_store(r3 + 4, c31);
 }
 #else
 // Portable: the same arithmetic in the same order (per element: products summed in k order, then
@@ -185,7 +200,9 @@ void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, const float* A
                  float* C, int ldc, bool accumulate) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    if (!accumulate) for (int i = 0; i < M; ++i) std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
+    if (!accumulate)
+      for (int i = 0; i < M; ++i)
+        std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
     return;
   }
   if (!trans_a && trans_b && M < MR) {
@@ -222,8 +239,8 @@ void gemm_packed(bool trans_a, bool trans_b, int M, int N, int K, const float* A
       for (int q = 0; q < n_panels; ++q) {
         const int j = q * NR, cols = std::min(NR, N - j);
         const bool in_place = direct_b && q < full_panels;
-        const float* bp = in_place ? B + static_cast<size_t>(k0) * ldb + j
-                                   : pb + static_cast<size_t>(direct_b ? 0 : q) * kc * NR;
+        const float* bp =
+            in_place ? B + static_cast<size_t>(k0) * ldb + j : pb + static_cast<size_t>(direct_b ? 0 : q) * kc * NR;
         const int bstride = in_place ? ldb : NR;
         for (int p = 0; p < mc; p += MR) {
           const int rows = std::min(MR, mc - p);
@@ -253,14 +270,17 @@ size_t gemm_packed_a_size(int M, int K) {
 void gemm_pack_a(int M, int K, const float* A, int lda, float* packed) {
   // Block k0 starts at k0 * Mp floats (Mp = M rounded up to MR): pack_a's panels for all M rows.
   const size_t Mp = static_cast<size_t>((M + MR - 1) / MR) * MR;
-  for (int k0 = 0; k0 < K; k0 += KC) pack_a(false, A, lda, 0, M, k0, std::min(KC, K - k0), packed + static_cast<size_t>(k0) * Mp);
+  for (int k0 = 0; k0 < K; k0 += KC)
+    pack_a(false, A, lda, 0, M, k0, std::min(KC, K - k0), packed + static_cast<size_t>(k0) * Mp);
 }
 
 void gemm_packed_a(int M, int N, int K, const float* packed, const float* B, int ldb, float* C, int ldc,
                    bool accumulate) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    if (!accumulate) for (int i = 0; i < M; ++i) std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
+    if (!accumulate)
+      for (int i = 0; i < M; ++i)
+        std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
     return;
   }
   PackBuffers& buf = pack_buffers();
@@ -282,7 +302,8 @@ void gemm_packed_a(int M, int N, int K, const float* packed, const float* B, int
     for (int q = 0; q < n_panels; ++q) {
       const int j = q * NR, cols = std::min(NR, N - j);
       const bool in_place = direct_b && q < full_panels;
-      const float* bp = in_place ? B + static_cast<size_t>(k0) * ldb + j : pb + static_cast<size_t>(direct_b ? 0 : q) * kc * NR;
+      const float* bp =
+          in_place ? B + static_cast<size_t>(k0) * ldb + j : pb + static_cast<size_t>(direct_b ? 0 : q) * kc * NR;
       const int bstride = in_place ? ldb : NR;
       for (int p = 0; p < M; p += MR) {
         const int rows = std::min(MR, M - p);

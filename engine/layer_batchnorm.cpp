@@ -25,9 +25,12 @@ std::vector<TensorInfo> BatchNorm::buffer_tensors() const {
 
 void BatchNorm::bind(float* params, float* grads, float* buffers) {
   const int C = in_.c;
-  gamma_ = params; beta_ = params + C;
-  dgamma_ = grads; dbeta_ = grads + C;
-  running_mean_ = buffers; running_var_ = buffers + C;
+  gamma_ = params;
+  beta_ = params + C;
+  dgamma_ = grads;
+  dbeta_ = grads + C;
+  running_mean_ = buffers;
+  running_var_ = buffers + C;
 }
 
 void BatchNorm::init(Rng&) {
@@ -58,7 +61,10 @@ void BatchNorm::forward(const float* inp, float* out, int B, const ForwardContex
       const double m = sum / M;
       for (int n = 0; n < B; ++n) {
         const float* x = inp + (static_cast<size_t>(n) * C + c) * S;
-        for (int i = 0; i < S; ++i) { double d = x[i] - m; sq += d * d; }
+        for (int i = 0; i < S; ++i) {
+          double d = x[i] - m;
+          sq += d * d;
+        }
       }
       const double var = sq / M;
       mean = static_cast<float>(m);

@@ -29,7 +29,10 @@ namespace dl {
 
 Conv2D::Conv2D(std::string name, Shape in, int filters, int kernel, int stride, int pad, bool bias)
     : Layer(LayerKind::Conv, std::move(name), in, output_shape(in, filters, kernel, stride, pad)),
-      k_(kernel), stride_(stride), pad_(pad), has_bias_(bias) {
+      k_(kernel),
+      stride_(stride),
+      pad_(pad),
+      has_bias_(bias) {
   assert(out_.h > 0 && out_.w > 0 && "Conv2D: the spec parser must reject kernels larger than the input");
 }
 
@@ -47,7 +50,8 @@ std::vector<TensorInfo> Conv2D::param_tensors() const {
 
 void Conv2D::bind(float* params, float* grads, float*) {
   size_t wc = static_cast<size_t>(out_.c) * in_.c * k_ * k_;
-  w_ = params; dw_ = grads;
+  w_ = params;
+  dw_ = grads;
   b_ = has_bias_ ? params + wc : nullptr;
   db_ = has_bias_ ? grads + wc : nullptr;
 }
@@ -87,9 +91,7 @@ const char* Conv2D::forward_kernel() const {
   return plan_.direct ? "direct" : wino_fwd_.planned() ? winograd_name(wino_fwd_.variant()) : "im2col";
 }
 
-int64_t Conv2D::macs() const {
-  return static_cast<int64_t>(out_.size()) * in_.c * k_ * k_;
-}
+int64_t Conv2D::macs() const { return static_cast<int64_t>(out_.size()) * in_.c * k_ * k_; }
 
 // The data movement is in conv_kernels.cpp (fast and reference versions, tested against each other).
 void Conv2D::im2col(const float* img, float* col, float* scratch) const {
@@ -151,12 +153,16 @@ void Conv2D::run_forward(const float* inp, float* out, int B, const ForwardConte
         float* y = out + at + o;
         im2col(x + static_cast<size_t>(n - begin) * in_.size(), col, work_at(thread));
         gemm_nn(F, N, K, w_, K, col, N, y, N, false);
-        for (int f = 0; f < F; ++f) conv_epilogue(e, f, y + static_cast<size_t>(f) * N, y + static_cast<size_t>(f) * N, o + static_cast<size_t>(f) * N, N);
+        for (int f = 0; f < F; ++f)
+          conv_epilogue(e, f, y + static_cast<size_t>(f) * N, y + static_cast<size_t>(f) * N,
+                        o + static_cast<size_t>(f) * N, N);
       }
     }
   };
-  if (threaded) ctx.pool->run(T, work);
-  else work(0, 0);
+  if (threaded)
+    ctx.pool->run(T, work);
+  else
+    work(0, 0);
 }
 
 void Conv2D::backward(const float* inp, const float*, const float* dout, float* dinp, int B, ThreadPool* pool) {
@@ -181,8 +187,10 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
     if (begin < end && algo_ != Algo::Im2col) {
       const float* x = inp + static_cast<size_t>(begin) * in_.size();
       const float* dy = dout + static_cast<size_t>(begin) * out_.size();
-      if (plan_.direct_dw) conv_direct_weight_grad(g, F, x, dy, end - begin, dw, scratch);
-      else conv_weight_grad_im2row(g, F, x, dy, end - begin, dw, scratch);
+      if (plan_.direct_dw)
+        conv_direct_weight_grad(g, F, x, dy, end - begin, dw, scratch);
+      else
+        conv_weight_grad_im2row(g, F, x, dy, end - begin, dw, scratch);
     }
     for (int n = begin; n < end; ++n) {
       const float* x = inp + static_cast<size_t>(n) * in_.size();
@@ -207,7 +215,8 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
     for (int t = 0; t < T; ++t) {
       const float* part = dgrad_.data() + t * gsize;
       for (size_t i = 0, n = static_cast<size_t>(F) * K; i < n; ++i) dw_[i] += part[i];
-      if (db_) for (int f = 0; f < F; ++f) db_[f] += part[static_cast<size_t>(F) * K + f];
+      if (db_)
+        for (int f = 0; f < F; ++f) db_[f] += part[static_cast<size_t>(F) * K + f];
     }
   } else {
     work(0, 0);

@@ -21,7 +21,8 @@ std::vector<TensorInfo> Dense::param_tensors() const {
 
 void Dense::bind(float* params, float* grads, float*) {
   size_t wc = static_cast<size_t>(out_.c) * in_.size();
-  w_ = params; dw_ = grads;
+  w_ = params;
+  dw_ = grads;
   b_ = has_bias_ ? params + wc : nullptr;
   db_ = has_bias_ ? grads + wc : nullptr;
 }
@@ -40,13 +41,17 @@ int64_t Dense::macs() const { return static_cast<int64_t>(out_.c) * in_.size(); 
 void Dense::forward(const float* inp, float* out, int B, const ForwardContext&) {
   const int I = in_.size(), U = out_.c;
   gemm_nt(B, U, I, inp, I, w_, I, out, U, false);
-  if (b_) for (int n = 0; n < B; ++n) for (int u = 0; u < U; ++u) out[n * U + u] += b_[u];
+  if (b_)
+    for (int n = 0; n < B; ++n)
+      for (int u = 0; u < U; ++u) out[n * U + u] += b_[u];
 }
 
 void Dense::backward(const float* inp, const float*, const float* dout, float* dinp, int B, ThreadPool*) {
   const int I = in_.size(), U = out_.c;
   gemm_tn(U, I, B, dout, U, inp, I, dw_, I, true);
-  if (db_) for (int n = 0; n < B; ++n) for (int u = 0; u < U; ++u) db_[u] += dout[n * U + u];
+  if (db_)
+    for (int n = 0; n < B; ++n)
+      for (int u = 0; u < U; ++u) db_[u] += dout[n * U + u];
   if (dinp) gemm_nn(B, I, U, dout, U, w_, I, dinp, I, false);
 }
 

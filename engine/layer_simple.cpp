@@ -38,7 +38,10 @@ void Dropout::plan(int B, int) { mask_.assign(static_cast<size_t>(B) * in_.size(
 void Dropout::forward(const float* inp, float* out, int B, const ForwardContext& ctx) {
   const size_t n = static_cast<size_t>(B) * in_.size();
   last_train_ = ctx.train && rate_ > 0.0f;
-  if (!last_train_) { std::memcpy(out, inp, sizeof(float) * n); return; }
+  if (!last_train_) {
+    std::memcpy(out, inp, sizeof(float) * n);
+    return;
+  }
   const float keep_scale = 1.0f / (1.0f - rate_);
   assert(ctx.rng && "Dropout: a training forward needs ForwardContext::rng");
   Rng& rng = *ctx.rng;
@@ -51,7 +54,10 @@ void Dropout::forward(const float* inp, float* out, int B, const ForwardContext&
 void Dropout::backward(const float*, const float*, const float* dout, float* dinp, int B, ThreadPool*) {
   if (!dinp) return;
   const size_t n = static_cast<size_t>(B) * in_.size();
-  if (!last_train_) { std::memcpy(dinp, dout, sizeof(float) * n); return; }
+  if (!last_train_) {
+    std::memcpy(dinp, dout, sizeof(float) * n);
+    return;
+  }
   for (size_t i = 0; i < n; ++i) dinp[i] = dout[i] * mask_[i];
 }
 

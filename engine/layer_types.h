@@ -34,8 +34,11 @@ class Conv2D final : public Layer {
   int forward_fused(const float* inp, float* out, Layer* const* next, float* const* next_out, int n_next, int B,
                     const ForwardContext& ctx) override;
   void backward(const float* inp, const float* out, const float* dout, float* dinp, int B, ThreadPool* pool) override;
-  void set_algorithm(Algo a) { algo_ = a; planned_B_ = 0; }  // takes effect at the next plan()
-  const char* forward_kernel() const;                          // "im2col", "direct", "F(4x4,3x3)", ...
+  void set_algorithm(Algo a) {
+    algo_ = a;
+    planned_B_ = 0;
+  }                                    // takes effect at the next plan()
+  const char* forward_kernel() const;  // "im2col", "direct", "F(4x4,3x3)", ...
 
  private:
   void run_forward(const float* inp, float* out, int B, const ForwardContext& ctx, const ConvEpilogue& ep);
@@ -50,18 +53,18 @@ class Conv2D final : public Layer {
   float* db_ = nullptr;  // like b_
   int threads_ = 1;
   // The buffers plan_conv() sizes for the planned batch and threads, allocated in plan():
-  std::vector<float> cols_;     // (threads, in.c*k*k, OH*OW): im2col per worker, or empty when
-                                // no pass uses im2col
-  std::vector<float> work_;     // (threads, plan_.work_per_thread): the kernels' padded planes and
-                                // blocks per worker
-  std::vector<float> dgrad_;    // (threads, filters*(in.c*k*k + 1)): per-worker dw|db partials
+  std::vector<float> cols_;   // (threads, in.c*k*k, OH*OW): im2col per worker, or empty when
+                              // no pass uses im2col
+  std::vector<float> work_;   // (threads, plan_.work_per_thread): the kernels' padded planes and
+                              // blocks per worker
+  std::vector<float> dgrad_;  // (threads, filters*(in.c*k*k + 1)): per-worker dw|db partials
   Algo algo_ = Algo::Auto;
   int planned_B_ = 0;
-  ConvPlan plan_;               // the kernels chosen (direct, direct_dw, Winograd) and the sizes
+  ConvPlan plan_;  // the kernels chosen (direct, direct_dw, Winograd) and the sizes
   float* cols_at(int thread) { return cols_.data() + static_cast<size_t>(thread) * plan_.cols_per_thread; }
   float* work_at(int thread) { return work_.data() + static_cast<size_t>(thread) * plan_.work_per_thread; }
-  WinogradConv wino_fwd_;       // the forward pass, when planned
-  WinogradConv wino_bwd_;       // the input gradient, when planned
+  WinogradConv wino_fwd_;                   // the forward pass, when planned
+  WinogradConv wino_bwd_;                   // the input gradient, when planned
   std::vector<float> bn_scale_, bn_shift_;  // (filters): a fused BatchNorm's inference affine
 };
 
@@ -129,8 +132,8 @@ class Dense final : public Layer {
 
  private:
   bool has_bias_, relu_follows_;
-  float* w_ = nullptr;   // (units, in)
-  float* b_ = nullptr;   // (units) or nullptr
+  float* w_ = nullptr;  // (units, in)
+  float* b_ = nullptr;  // (units) or nullptr
   float* dw_ = nullptr;
   float* db_ = nullptr;
 };
@@ -157,9 +160,12 @@ class BatchNorm final : public Layer {
   void inference_affine(float* scale, float* shift);
 
  private:
-  float* gamma_ = nullptr;  float* beta_ = nullptr;    // (C)
-  float* dgamma_ = nullptr; float* dbeta_ = nullptr;   // (C)
-  float* running_mean_ = nullptr; float* running_var_ = nullptr;  // (C)
+  float* gamma_ = nullptr;
+  float* beta_ = nullptr;  // (C)
+  float* dgamma_ = nullptr;
+  float* dbeta_ = nullptr;  // (C)
+  float* running_mean_ = nullptr;
+  float* running_var_ = nullptr;  // (C)
   bool last_train_ = false;
   std::vector<float> mean_, invstd_;  // (C): statistics used by the last forward
 };

@@ -35,8 +35,8 @@ struct TensorInfo {
 };
 
 struct ForwardContext {
-  bool train = false;   // dropout active, BatchNorm uses batch statistics and updates running ones
-  Rng* rng = nullptr;   // dropout masks (train only)
+  bool train = false;          // dropout active, BatchNorm uses batch statistics and updates running ones
+  Rng* rng = nullptr;          // dropout masks (train only)
   ThreadPool* pool = nullptr;  // may be nullptr: single thread
 };
 
@@ -68,9 +68,11 @@ class Layer {
   // is the layer j + 1 places on and next_out[j] its output buffer (n_next of them). Returns how
   // many of them it computed (their outputs, and their state for backward, are then as if their
   // own forward had run). The default computes none.
-  virtual int forward_fused(const float* inp, float* out, Layer* const* next, float* const* next_out, int n_next,
-                            int B, const ForwardContext& ctx) {
-    (void)next; (void)next_out; (void)n_next;
+  virtual int forward_fused(const float* inp, float* out, Layer* const* next, float* const* next_out, int n_next, int B,
+                            const ForwardContext& ctx) {
+    (void)next;
+    (void)next_out;
+    (void)n_next;
     forward(inp, out, B, ctx);
     return 0;
   }
@@ -78,8 +80,7 @@ class Layer {
                         ThreadPool* pool) = 0;
 
  protected:
-  Layer(LayerKind k, std::string name, Shape in, Shape out)
-      : kind_(k), name_(std::move(name)), in_(in), out_(out) {}
+  Layer(LayerKind k, std::string name, Shape in, Shape out) : kind_(k), name_(std::move(name)), in_(in), out_(out) {}
   LayerKind kind_;
   std::string name_;
   Shape in_, out_;

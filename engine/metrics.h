@@ -10,18 +10,18 @@
 namespace dl {
 
 struct Mistake {
-  int index = 0;        // into the dataset
-  int label = 0;        // true class
+  int index = 0;  // into the dataset
+  int label = 0;  // true class
   int predicted = 0;
-  float confidence = 0; // probability of the predicted class
+  float confidence = 0;  // probability of the predicted class
 };
 
 struct Evaluation {
   int count = 0;
   int correct = 0;
-  float loss = 0;  // mean cross-entropy
+  float loss = 0;                                               // mean cross-entropy
   std::array<std::array<int, kClasses>, kClasses> confusion{};  // [true][predicted]
-  std::vector<Mistake> mistakes;  // all mistakes, most confident first
+  std::vector<Mistake> mistakes;                                // all mistakes, most confident first
   float accuracy() const { return count ? static_cast<float>(correct) / count : 0.0f; }
   float class_accuracy(int c) const;  // correct of class c / images of class c
 };

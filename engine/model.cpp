@@ -46,8 +46,12 @@ Status Model::build(const std::string& spec, uint64_t seed, Model* out, uint64_t
   Shape shape{1, kImageSide, kImageSide};
   int n_conv = 0, n_pool = 0, n_drop = 0, n_fc = 0, n_bn = 0, n_relu = 0;
   int last_dense = -1;
-  for (size_t i = 0; i < specs.size(); ++i) if (specs[i].type == LayerSpec::Dense) last_dense = static_cast<int>(i);
-  auto add = [&](Layer* layer) { m.layers_.emplace_back(layer); shape = layer->out(); };
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].type == LayerSpec::Dense) last_dense = static_cast<int>(i);
+  auto add = [&](Layer* layer) {
+    m.layers_.emplace_back(layer);
+    shape = layer->out();
+  };
   for (size_t i = 0; i < specs.size(); ++i) {
     const LayerSpec& L = specs[i];
     switch (L.type) {
@@ -56,12 +60,8 @@ Status Model::build(const std::string& spec, uint64_t seed, Model* out, uint64_t
         if (L.batchnorm) add(new BatchNorm("bn" + std::to_string(++n_bn), shape));
         add(new ReLU("relu" + std::to_string(++n_relu), shape));
         break;
-      case LayerSpec::Pool:
-        add(new MaxPool2D("pool" + std::to_string(++n_pool), shape, L.kernel, L.stride));
-        break;
-      case LayerSpec::Dropout:
-        add(new Dropout("drop" + std::to_string(++n_drop), shape, L.rate));
-        break;
+      case LayerSpec::Pool: add(new MaxPool2D("pool" + std::to_string(++n_pool), shape, L.kernel, L.stride)); break;
+      case LayerSpec::Dropout: add(new Dropout("drop" + std::to_string(++n_drop), shape, L.rate)); break;
       case LayerSpec::Dense: {
         if (shape.h != 1 || shape.w != 1) add(new Flatten("flatten", shape));
         const bool hidden = static_cast<int>(i) != last_dense;
@@ -79,8 +79,14 @@ Status Model::build(const std::string& spec, uint64_t seed, Model* out, uint64_t
   for (auto& layer : m.layers_) {
     assert(layer->in() == expect && "Model::build: layer input does not match the previous output");
     expect = layer->out();
-    for (TensorInfo t : layer->param_tensors()) { t.offset += np; m.param_tensors_.push_back(t); }
-    for (TensorInfo t : layer->buffer_tensors()) { t.offset += nb; m.buffer_tensors_.push_back(t); }
+    for (TensorInfo t : layer->param_tensors()) {
+      t.offset += np;
+      m.param_tensors_.push_back(t);
+    }
+    for (TensorInfo t : layer->buffer_tensors()) {
+      t.offset += nb;
+      m.buffer_tensors_.push_back(t);
+    }
     np = m.param_tensors_.empty() ? 0 : m.param_tensors_.back().offset + m.param_tensors_.back().count;
     nb = m.buffer_tensors_.empty() ? 0 : m.buffer_tensors_.back().offset + m.buffer_tensors_.back().count;
   }
@@ -102,7 +108,8 @@ void Model::bind_all() {
     size_t lp = 0, lb = 0;
     for (const TensorInfo& t : layer->param_tensors()) lp = std::max(lp, t.offset + t.count);
     for (const TensorInfo& t : layer->buffer_tensors()) lb = std::max(lb, t.offset + t.count);
-    p += lp; b += lb;
+    p += lp;
+    b += lb;
   }
 }
 
@@ -113,8 +120,10 @@ int64_t Model::macs_per_image() const {
 }
 
 void Model::set_threads(int threads) {
-  if (threads <= 1 || !kThreadsAvailable) pool_.reset();
-  else if (!pool_ || pool_->threads() != threads) pool_.reset(new ThreadPool(threads));
+  if (threads <= 1 || !kThreadsAvailable)
+    pool_.reset();
+  else if (!pool_ || pool_->threads() != threads)
+    pool_.reset(new ThreadPool(threads));
   batch_ = 0;  // scratch depends on the thread count: re-plan on the next forward
 }
 
@@ -124,7 +133,8 @@ Status Model::plan(int batch) {
   Resources r;
   Status st = plan_resources(layer_specs_, batch, T, Use::Inference, budget_, &r);
   if (!st) return st;
-  st = probe_memory(r.activation_bytes + r.scratch_bytes, "the network '" + spec_ + "' at batch " + std::to_string(batch));
+  st = probe_memory(r.activation_bytes + r.scratch_bytes,
+                    "the network '" + spec_ + "' at batch " + std::to_string(batch));
   if (!st) return st;
   // The sizes below are those plan_resources counted and accepted: each buffer is at most
   // kMaxBufferBytes, so no product here overflows size_t, even a 32-bit one.
@@ -210,7 +220,10 @@ void softmax(const float* logits, int B, float* probs) {
     float mx = z[0];
     for (int k = 1; k < kClasses; ++k) mx = std::max(mx, z[k]);
     float sum = 0.0f;
-    for (int k = 0; k < kClasses; ++k) { p[k] = std::exp(z[k] - mx); sum += p[k]; }
+    for (int k = 0; k < kClasses; ++k) {
+      p[k] = std::exp(z[k] - mx);
+      sum += p[k];
+    }
     for (int k = 0; k < kClasses; ++k) p[k] /= sum;
   }
 }
@@ -223,7 +236,10 @@ float softmax_cross_entropy(const float* logits, const uint8_t* labels, int B, f
     for (int k = 1; k < kClasses; ++k) mx = std::max(mx, z[k]);
     float e[kClasses];
     float sum = 0.0f;
-    for (int k = 0; k < kClasses; ++k) { e[k] = std::exp(z[k] - mx); sum += e[k]; }
+    for (int k = 0; k < kClasses; ++k) {
+      e[k] = std::exp(z[k] - mx);
+      sum += e[k];
+    }
     const int y = labels[n];
     loss += static_cast<double>(std::log(sum) - (z[y] - mx));
     for (int k = 0; k < kClasses; ++k) {

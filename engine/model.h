@@ -24,8 +24,7 @@ class Model {
   // Builds the layers from a spec or preset name and initialises the parameters from seed.
   // On failure *out is left untouched. Before allocating anything, the model's memory at batch 1
   // (resources.h) is checked against budget_bytes, which then bounds every plan() of the model.
-  static Status build(const std::string& spec, uint64_t seed, Model* out,
-                      uint64_t budget_bytes = kDefaultBudgetBytes);
+  static Status build(const std::string& spec, uint64_t seed, Model* out, uint64_t budget_bytes = kDefaultBudgetBytes);
 
   const std::string& spec() const { return spec_; }  // canonical spec text
   int num_layers() const { return static_cast<int>(layers_.size()); }
@@ -97,8 +96,7 @@ class Model {
 
 // Softmax + cross-entropy, averaged over the batch. Writes probs (B, 10) and dlogits (B, 10)
 // (either may be nullptr), returns the mean loss. Labels are 0..9.
-float softmax_cross_entropy(const float* logits, const uint8_t* labels, int B, float* probs,
-                            float* dlogits);
+float softmax_cross_entropy(const float* logits, const uint8_t* labels, int B, float* probs, float* dlogits);
 void softmax(const float* logits, int B, float* probs);
 
 }  // namespace dl

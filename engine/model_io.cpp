@@ -63,10 +63,14 @@ struct Entry {
 // Reads one header entry (the value of a tensor's key). `data_size` is the size of the data area.
 Status read_entry(const std::string& name, const json& v, uint64_t data_size, Entry* e) {
   const std::string t = "tensor '" + name + "'";
-  if (!v.is_object()) return Status::Error(t + " in the safetensors header is not an object with dtype, shape and data_offsets");
+  if (!v.is_object())
+    return Status::Error(t + " in the safetensors header is not an object with dtype, shape and data_offsets");
   auto dt = v.find("dtype"), sh = v.find("shape"), of = v.find("data_offsets");
   if (dt == v.end() || sh == v.end() || of == v.end())
-    return Status::Error(t + " lacks " + std::string(dt == v.end() ? "dtype" : sh == v.end() ? "shape" : "data_offsets") +
+    return Status::Error(t + " lacks " +
+                         std::string(dt == v.end()   ? "dtype"
+                                     : sh == v.end() ? "shape"
+                                                     : "data_offsets") +
                          " in the safetensors header");
   if (!dt->is_string()) return Status::Error(t + " has a dtype that is not a string");
   const std::string& dtype = dt->get_ref<const std::string&>();
@@ -152,8 +156,8 @@ void copy_tensor(const TensorIndex& index, const std::string& name, float* dst) 
 TensorIndex index_of(const SafeTensorsFile& file) {
   TensorIndex index;
   for (const auto& kv : file.tensors)
-    index[kv.first] = TensorView{&kv.second.shape, reinterpret_cast<const uint8_t*>(kv.second.data.data()),
-                                 kv.second.data.size()};
+    index[kv.first] =
+        TensorView{&kv.second.shape, reinterpret_cast<const uint8_t*>(kv.second.data.data()), kv.second.data.size()};
   return index;
 }
 
@@ -162,7 +166,6 @@ bool is_optimizer_tensor(const std::string& name) {
 }
 
 std::string shorten(const std::string& s, size_t n = 80) { return s.size() <= n ? s : s.substr(0, n) + "..."; }
-
 
 void put_tensor(SafeTensorsFile* file, const std::string& name, const std::vector<int>& shape, const float* src,
                 size_t count) {
@@ -228,7 +231,10 @@ Status parse_header(const uint8_t* bytes, size_t size, Header* out) {
       current = parsed.get_ref<const std::string&>();
       if (duplicate.empty() && !keys.insert(current).second) duplicate = current;
     }
-    if (ev == E::array_start) { list_depth = depth + 1; list_length = 0; }
+    if (ev == E::array_start) {
+      list_depth = depth + 1;
+      list_length = 0;
+    }
     if (ev != E::key && ev != E::array_start && depth == list_depth && ++list_length > kMaxTensorDims) {
       if (too_long_list.empty()) too_long_list = current;
       return false;
@@ -280,8 +286,8 @@ Status parse_header(const uint8_t* bytes, size_t size, Header* out) {
     const Entry& e = h.entries[i];
     if (e.begin < pos)
       return Status::Error("tensors '" + h.entries[i - 1].name + "' and '" + e.name +
-                           "' overlap in the data area (data_offsets begin " + std::to_string(e.begin) +
-                           " is before " + std::to_string(pos) + ")");
+                           "' overlap in the data area (data_offsets begin " + std::to_string(e.begin) + " is before " +
+                           std::to_string(pos) + ")");
     if (e.begin > pos)
       return Status::Error("the data area has " + std::to_string(e.begin - pos) + " unused bytes before tensor '" +
                            e.name + "' (data_offsets begin " + std::to_string(e.begin) + ", expected " +
@@ -375,7 +381,10 @@ std::string first_non_finite(const Model& model, const Optimizer* opt) {
   for (const TensorInfo& t : model.buffer_tensors())
     if (bad(model.buffers(), t)) return t.name;
   if (opt) {
-    const struct { const char* tag; const std::vector<float>& block; } blocks[] = {{"m", opt->m()}, {"v", opt->v()}};
+    const struct {
+      const char* tag;
+      const std::vector<float>& block;
+    } blocks[] = {{"m", opt->m()}, {"v", opt->v()}};
     for (const auto& b : blocks) {
       if (b.block.size() != model.params().size()) continue;
       for (const TensorInfo& t : model.param_tensors())
@@ -397,7 +406,10 @@ std::vector<uint8_t> save_model_bytes(const Model& model, const std::map<std::st
     put_tensor(&file, t.name, t.shape, model.buffers().data() + t.offset, t.count);
   if (opt) {
     const Optimizer& o = *opt;
-    const struct { const char* tag; const std::vector<float>& block; } blocks[] = {{"m", o.m()}, {"v", o.v()}};
+    const struct {
+      const char* tag;
+      const std::vector<float>& block;
+    } blocks[] = {{"m", o.m()}, {"v", o.v()}};
     for (const auto& b : blocks) {
       if (b.block.empty()) continue;
       assert(b.block.size() == model.params().size() && "the optimizer was made for another model");
@@ -426,7 +438,8 @@ Status model_from_index(const std::map<std::string, std::string>& metadata, cons
   std::vector<LayerSpec> layers;
   std::string canonical;
   Status s = parse_spec(spec->second, &layers, &canonical);
-  if (!s) return Status::Error("the file's architecture spec '" + shorten(spec->second) + "' is not valid: " + s.message());
+  if (!s)
+    return Status::Error("the file's architecture spec '" + shorten(spec->second) + "' is not valid: " + s.message());
   Resources r;
   const Status fits = plan_resources(layers, 1, 1, Use::Inference, budget_bytes, &r);
   // The file's tensors against the ones the spec's model will have (names, shapes, finite values),
@@ -445,7 +458,8 @@ Status model_from_index(const std::map<std::string, std::string>& metadata, cons
   for (const auto& kv : index) {
     if (!problem.empty()) break;
     if (!planned.count(kv.first) && !is_optimizer_tensor(kv.first))
-      problem = "tensor '" + shorten(kv.first) + "' in the file is not part of the architecture '" + shorten(canonical) + "'";
+      problem =
+          "tensor '" + shorten(kv.first) + "' in the file is not part of the architecture '" + shorten(canonical) + "'";
   }
   uint64_t held = 0;
   for (const auto& kv : index)
@@ -459,7 +473,8 @@ Status model_from_index(const std::map<std::string, std::string>& metadata, cons
   if (!fits) return Status::Error("its network cannot be loaded: " + fits.message());
   Model tmp;
   s = Model::build(canonical, 0, &tmp, budget_bytes);
-  if (!s) return Status::Error("the file's architecture spec '" + shorten(spec->second) + "' is not valid: " + s.message());
+  if (!s)
+    return Status::Error("the file's architecture spec '" + shorten(spec->second) + "' is not valid: " + s.message());
 
   // The model has exactly the planned tensors (resources.cpp mirrors Model::build; resources_test
   // holds them together), all of them checked above.
@@ -493,7 +508,10 @@ Status load_optimizer_state(const SafeTensorsFile& file, const Model& model, Opt
     return Status::Error("the file's optimizer_steps '" + st + "' is not a non-negative integer");
 
   const TensorIndex index = index_of(file);
-  struct Block { const char* tag; std::vector<float>* dst; } blocks[] = {{"m", &opt->m()}, {"v", &opt->v()}};
+  struct Block {
+    const char* tag;
+    std::vector<float>* dst;
+  } blocks[] = {{"m", &opt->m()}, {"v", &opt->v()}};
   for (const Block& b : blocks) {
     if (b.dst->empty()) continue;
     assert(b.dst->size() == model.params().size() && "the optimizer was made for another model");
@@ -586,8 +604,8 @@ Status read_file_bytes(const std::string& path, size_t max_size, std::vector<uin
   }
   if (S_ISDIR(st.st_mode)) return Status::Error("'" + path + "' is a directory, not a file");
   if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > max_size)
-    return Status::Error("the file '" + path + "' is " + std::to_string(st.st_size) + " bytes, more than the limit of " +
-                         std::to_string(max_size) + " bytes");
+    return Status::Error("the file '" + path + "' is " + std::to_string(st.st_size) +
+                         " bytes, more than the limit of " + std::to_string(max_size) + " bytes");
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::Error("cannot open '" + path + "': " + errno_text());
   // Read in chunks up to one byte past the limit: the size of pipes and special files is unknown,
@@ -601,13 +619,17 @@ Status read_file_bytes(const std::string& path, size_t max_size, std::vector<uin
     data.resize(have + kChunk);
     const size_t got = std::fread(data.data() + have, 1, kChunk, f);
     data.resize(have + got);
-    if (data.size() > max_size) { too_big = true; break; }
+    if (data.size() > max_size) {
+      too_big = true;
+      break;
+    }
     if (got < kChunk) break;
   }
   const bool failed = std::ferror(f) != 0;
   const std::string err = failed ? errno_text() : "";
   std::fclose(f);
-  if (too_big) return Status::Error("the file '" + path + "' is larger than the limit of " + std::to_string(max_size) + " bytes");
+  if (too_big)
+    return Status::Error("the file '" + path + "' is larger than the limit of " + std::to_string(max_size) + " bytes");
   if (failed) return Status::Error("cannot read '" + path + "': " + err);
   *out = std::move(data);
   return Status::Ok();

@@ -32,9 +32,9 @@ struct SafeTensorsFile {
 // What the reader accepts (README, "Limits"): DigitLab's own headers are a few KiB and its largest
 // networks have a few hundred tensors of at most 4 dimensions.
 constexpr uint64_t kMaxHeaderBytes = uint64_t{16} << 20;  // the JSON header (Python's package: 100 MB)
-constexpr size_t kMaxTensors = 2048;                       // tensors in one file
-constexpr size_t kMaxTensorDims = 8;                       // dimensions of one tensor
-constexpr size_t kMaxHeaderValues = 65536;                 // JSON values (keys, numbers, strings) in the header
+constexpr size_t kMaxTensors = 2048;                      // tensors in one file
+constexpr size_t kMaxTensorDims = 8;                      // dimensions of one tensor
+constexpr size_t kMaxHeaderValues = 65536;                // JSON values (keys, numbers, strings) in the header
 
 // Parses bytes; refuses anything malformed with a message and leaves *out unchanged. Nothing is
 // allocated from a length in the file before it is checked against the bytes present: the tensors
@@ -54,8 +54,8 @@ std::vector<uint8_t> serialize_safetensors(const SafeTensorsFile& file);
 // holding NaN or infinite values.
 std::vector<uint8_t> save_model_bytes(const Model& model, const std::map<std::string, std::string>& extra,
                                       const Optimizer* opt = nullptr);
-Status save_model_file(const std::string& path, const Model& model,
-                       const std::map<std::string, std::string>& extra, const Optimizer* opt = nullptr);
+Status save_model_file(const std::string& path, const Model& model, const std::map<std::string, std::string>& extra,
+                       const Optimizer* opt = nullptr);
 // Builds the model named by the file's spec and loads its weights; *out is replaced only on success.
 // Before anything is built, the spec is parsed, the values the file holds are counted against the
 // parameters and statistics the spec has, and the model's memory at batch 1 is checked against
@@ -64,8 +64,7 @@ Status save_model_file(const std::string& path, const Model& model,
 Status load_model_bytes(const uint8_t* bytes, size_t size, Model* out,
                         std::map<std::string, std::string>* metadata = nullptr,
                         uint64_t budget_bytes = kDefaultBudgetBytes);
-Status load_model_file(const std::string& path, Model* out,
-                       std::map<std::string, std::string>* metadata = nullptr,
+Status load_model_file(const std::string& path, Model* out, std::map<std::string, std::string>* metadata = nullptr,
                        uint64_t budget_bytes = kDefaultBudgetBytes);
 // The same from an already parsed file (e.g. a checkpoint that load_optimizer_state reads too).
 // Tensors named "optimizer.*" are ignored here; any other tensor the architecture lacks is refused.

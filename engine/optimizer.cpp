@@ -13,10 +13,14 @@
 namespace dl {
 
 Status parse_optimizer(const std::string& name, OptimizerConfig::Kind* kind) {
-  if (name == "sgd") *kind = OptimizerConfig::SGD;
-  else if (name == "adam") *kind = OptimizerConfig::Adam;
-  else if (name == "rmsprop") *kind = OptimizerConfig::RMSprop;
-  else return Status::Error("unknown optimizer '" + name + "': use sgd, adam or rmsprop");
+  if (name == "sgd")
+    *kind = OptimizerConfig::SGD;
+  else if (name == "adam")
+    *kind = OptimizerConfig::Adam;
+  else if (name == "rmsprop")
+    *kind = OptimizerConfig::RMSprop;
+  else
+    return Status::Error("unknown optimizer '" + name + "': use sgd, adam or rmsprop");
   return Status::Ok();
 }
 
@@ -105,17 +109,23 @@ bool to_int(const std::string& s, int* v) {
 Status parse_schedule(const std::string& text, ScheduleConfig* out) {
   std::vector<std::string> p = split_colon(text);
   ScheduleConfig c;
-  const std::string usage = "schedule '" + text + "' not understood: use constant, step:EPOCHS:GAMMA (e.g. step:10:0.1), cosine, or plateau:FACTOR:PATIENCE (e.g. plateau:0.5:3)";
+  const std::string usage = "schedule '" + text +
+                            "' not understood: use constant, step:EPOCHS:GAMMA (e.g. step:10:0.1), cosine, or "
+                            "plateau:FACTOR:PATIENCE (e.g. plateau:0.5:3)";
   if (p.empty()) return Status::Error(usage);
-  if (p[0] == "constant" && p.size() == 1) c.kind = ScheduleConfig::Constant;
-  else if (p[0] == "cosine" && p.size() == 1) c.kind = ScheduleConfig::Cosine;
+  if (p[0] == "constant" && p.size() == 1)
+    c.kind = ScheduleConfig::Constant;
+  else if (p[0] == "cosine" && p.size() == 1)
+    c.kind = ScheduleConfig::Cosine;
   else if (p[0] == "step" && (p.size() == 1 || p.size() == 3)) {
     c.kind = ScheduleConfig::Step;
-    if (p.size() == 3 && (!to_int(p[1], &c.step_epochs) || c.step_epochs < 1 || !to_float(p[2], &c.gamma) || c.gamma <= 0.0f || c.gamma > 1.0f))
+    if (p.size() == 3 && (!to_int(p[1], &c.step_epochs) || c.step_epochs < 1 || !to_float(p[2], &c.gamma) ||
+                          c.gamma <= 0.0f || c.gamma > 1.0f))
       return Status::Error(usage);
   } else if (p[0] == "plateau" && (p.size() == 1 || p.size() == 3)) {
     c.kind = ScheduleConfig::Plateau;
-    if (p.size() == 3 && (!to_float(p[1], &c.factor) || c.factor <= 0.0f || c.factor >= 1.0f || !to_int(p[2], &c.patience)))
+    if (p.size() == 3 &&
+        (!to_float(p[1], &c.factor) || c.factor <= 0.0f || c.factor >= 1.0f || !to_int(p[2], &c.patience)))
       return Status::Error(usage);
   } else {
     return Status::Error(usage);
@@ -143,16 +153,14 @@ float LrSchedule::lr(int64_t step) const {
       // t = (fractional epoch) / (epochs of the run), computed in this order so that runs of whole
       // epochs get the rates, to the bit, of the schedule defined in epochs that trained the
       // shipped model.
-      const float epoch = static_cast<float>(step / steps_per_epoch_) +
-                          static_cast<float>(step % steps_per_epoch_) / steps_per_epoch_;
+      const float epoch =
+          static_cast<float>(step / steps_per_epoch_) + static_cast<float>(step % steps_per_epoch_) / steps_per_epoch_;
       const float epochs = static_cast<float>(total_steps_) / steps_per_epoch_;
       const float t = std::min(1.0f, std::max(0.0f, epoch / epochs));
       lr = cfg_.min_lr + 0.5f * (base_lr_ - cfg_.min_lr) * (1.0f + std::cos(3.14159265358979f * t));
       break;
     }
-    case ScheduleConfig::Plateau:
-      lr = std::max(cfg_.min_lr, base_lr_ * state_.scale);
-      break;
+    case ScheduleConfig::Plateau: lr = std::max(cfg_.min_lr, base_lr_ * state_.scale); break;
   }
   const float warm = cfg_.warmup_epochs * static_cast<float>(steps_per_epoch_);
   if (warm > 0.0f && static_cast<float>(step) < warm) lr *= std::min(1.0f, static_cast<float>(step + 1) / warm);
@@ -161,7 +169,11 @@ float LrSchedule::lr(int64_t step) const {
 
 bool LrSchedule::on_epoch_end(float val_accuracy) {
   if (cfg_.kind != ScheduleConfig::Plateau) return false;
-  if (val_accuracy > state_.best) { state_.best = val_accuracy; state_.bad_epochs = 0; return false; }
+  if (val_accuracy > state_.best) {
+    state_.best = val_accuracy;
+    state_.bad_epochs = 0;
+    return false;
+  }
   if (++state_.bad_epochs >= std::max(1, cfg_.patience)) {
     state_.bad_epochs = 0;
     state_.scale *= cfg_.factor;

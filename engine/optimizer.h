@@ -57,7 +57,8 @@ struct ScheduleConfig {
   int patience = 3;            // ... after this many epochs without improvement of validation accuracy
   float warmup_epochs = 0.0f;  // linear warm-up over the first (fractional) epochs, all kinds
 };
-Status parse_schedule(const std::string& text, ScheduleConfig* out);  // "constant", "step:10:0.1", "cosine", "plateau:0.5:3"
+Status parse_schedule(const std::string& text,
+                      ScheduleConfig* out);  // "constant", "step:10:0.1", "cosine", "plateau:0.5:3"
 
 // The learning rate at each step of a run: one family for every front end (the CLI's --schedule and
 // --warmup, the page's "cosine" with its short warm-up), so a schedule's name means one thing.

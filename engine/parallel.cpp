@@ -30,7 +30,9 @@ void ThreadPool::dispatch(int tasks, Trampoline fn, void* ctx) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     assert(pending_.load() == 0 && "ThreadPool::run is not re-entrant");
-    fn_ = fn; ctx_ = ctx; tasks_ = tasks;
+    fn_ = fn;
+    ctx_ = ctx;
+    tasks_ = tasks;
     pending_.store(threads_ - 1, std::memory_order_relaxed);
     ++generation_;
   }

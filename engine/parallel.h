@@ -33,13 +33,15 @@ class ThreadPool {
 
   int threads() const { return threads_; }
 
-  template <class F> void run(int tasks, F&& f) {
+  template <class F>
+  void run(int tasks, F&& f) {
     if (threads_ == 1 || tasks <= 1) {
       for (int t = 0; t < tasks; ++t) f(t, 0);
       return;
     }
     using Fn = typename std::remove_reference<F>::type;
-    dispatch(tasks, [](void* p, int task, int thread) { (*static_cast<Fn*>(p))(task, thread); }, &f);
+    dispatch(
+        tasks, [](void* p, int task, int thread) { (*static_cast<Fn*>(p))(task, thread); }, &f);
   }
 
  private:

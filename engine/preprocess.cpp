@@ -29,8 +29,8 @@ namespace dl {
 
 namespace {
 
-constexpr int kBox = 20;                 // the longer side of the scaled digit
-constexpr float kComTarget = 14.5f;      // centre of mass, continuous coordinates (pixel centres at i + 0.5)
+constexpr int kBox = 20;             // the longer side of the scaled digit
+constexpr float kComTarget = 14.5f;  // centre of mass, continuous coordinates (pixel centres at i + 0.5)
 
 // Any pixel >= t in row[0, w)? Branch-free blocks of 32 so the compiler can vectorise.
 bool row_has_ink(const float* row, int w, float t) {
@@ -76,28 +76,37 @@ PreprocessInfo preprocess_digit(const float* src, int width, int height, float* 
   for (int y = top; y <= bottom; ++y) {
     const float* row = src + y * W;
     for (int x = 0; x < left; ++x)
-      if (row[x] >= ink_threshold) { left = x; break; }
+      if (row[x] >= ink_threshold) {
+        left = x;
+        break;
+      }
     for (int x = width - 1; x > right; --x)
-      if (row[x] >= ink_threshold) { right = x; break; }
+      if (row[x] >= ink_threshold) {
+        right = x;
+        break;
+      }
   }
   assert(left <= right);
   const int bw = right - left + 1, bh = bottom - top + 1;
-  info.box_x = left; info.box_y = top; info.box_w = bw; info.box_h = bh;
+  info.box_x = left;
+  info.box_y = top;
+  info.box_w = bw;
+  info.box_h = bh;
 
   // 2. Scale the box so its longer side is kBox pixels.
   const int L = std::max(bw, bh);
-  const double s = static_cast<double>(kBox) / L;     // output pixels per source pixel
-  const double sw = bw * s, sh = bh * s;              // scaled extent; one of them is exactly kBox
+  const double s = static_cast<double>(kBox) / L;  // output pixels per source pixel
+  const double sw = bw * s, sh = bh * s;           // scaled extent; one of them is exactly kBox
   const int ow = std::min(kBox, std::max(1, static_cast<int>(std::ceil(sw - 1e-6))));
   const int oh = std::min(kBox, std::max(1, static_cast<int>(std::ceil(sh - 1e-6))));
-  float small[kBox * kBox] = {};                      // (oh, ow) with row stride kBox
+  float small[kBox * kBox] = {};  // (oh, ow) with row stride kBox
   const float* box = src + top * W + left;
   if (L >= kBox) {
     // Area averaging. Output cell j covers source [j/s, (j+1)/s) along each axis (cut at the box
     // edge). Sum whole pixels, then take off the uncovered parts of the two edge pixels.
-    const double inv = 1.0 / s;                       // source pixels per output pixel (>= 1)
-    int c0[kBox], c1[kBox];                           // first / one-past-last source column of cell j
-    float cl[kBox], cr[kBox];                         // uncovered fraction of the first / last column
+    const double inv = 1.0 / s;  // source pixels per output pixel (>= 1)
+    int c0[kBox], c1[kBox];      // first / one-past-last source column of cell j
+    float cl[kBox], cr[kBox];    // uncovered fraction of the first / last column
     for (int j = 0; j < ow; ++j) {
       const double a = j * inv, b = std::min<double>(bw, (j + 1) * inv);
       c0[j] = static_cast<int>(std::floor(a));
@@ -105,7 +114,7 @@ PreprocessInfo preprocess_digit(const float* src, int width, int height, float* 
       cl[j] = static_cast<float>(a - c0[j]);
       cr[j] = static_cast<float>(c1[j] - b);
     }
-    float hrow[kBox];                                 // (ow) one source row, summed per output column
+    float hrow[kBox];  // (ow) one source row, summed per output column
     for (int y = 0; y < bh; ++y) {
       const float* row = box + y * W;
       for (int j = 0; j < ow; ++j) {
@@ -153,7 +162,9 @@ PreprocessInfo preprocess_digit(const float* src, int width, int height, float* 
   for (int i = 0; i < oh; ++i)
     for (int j = 0; j < ow; ++j) {
       const double v = small[i * kBox + j];
-      m += v; mx += v * (j + 0.5); my += v * (i + 0.5);
+      m += v;
+      mx += v * (j + 0.5);
+      my += v * (i + 0.5);
     }
   if (!(m > 0)) return info;  // ink threshold <= 0 on a blank image: nothing to centre
   // Whole-pixel shift, as MNIST did (see the top of the file): the centre of mass lands within
@@ -177,7 +188,9 @@ PreprocessInfo preprocess_digit(const float* src, int width, int height, float* 
     for (int x = 0; x < kImageSide; ++x) {
       float& v = dst[y * kImageSide + x];
       v = std::min(1.0f, std::max(0.0f, v));
-      m += v; mx += v * x; my += v * y;
+      m += v;
+      mx += v * x;
+      my += v * y;
     }
   if (m > 0) {
     info.empty = false;

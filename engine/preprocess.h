@@ -9,8 +9,8 @@
 namespace dl {
 
 struct PreprocessInfo {
-  bool empty = true;           // no ink found (all below threshold)
-  int box_x = 0, box_y = 0;    // ink bounding box in the source image
+  bool empty = true;         // no ink found (all below threshold)
+  int box_x = 0, box_y = 0;  // ink bounding box in the source image
   int box_w = 0, box_h = 0;
   // Centre of mass of the result in pixel-index coordinates (pixel (x, y) has its centre at
   // (x, y)): within 0.5 of (14, 14) unless the digit was clipped at the border.
@@ -21,7 +21,6 @@ struct PreprocessInfo {
 // Pixels below ink_threshold count as background when finding the bounding box. Allocates nothing;
 // the cost is one pass over the bounding box (a 1200 x 1200 pad takes about a millisecond).
 // Returns info; if empty, dst is all zeros.
-PreprocessInfo preprocess_digit(const float* src, int width, int height, float* dst,
-                                float ink_threshold = 0.05f);
+PreprocessInfo preprocess_digit(const float* src, int width, int height, float* dst, float ink_threshold = 0.05f);
 
 }  // namespace dl

@@ -19,17 +19,22 @@ struct Checked {
   bool overflow = false;
   uint64_t mul(uint64_t a, uint64_t b) {
     uint64_t r;
-    if (__builtin_mul_overflow(a, b, &r)) { overflow = true; return UINT64_MAX; }
+    if (__builtin_mul_overflow(a, b, &r)) {
+      overflow = true;
+      return UINT64_MAX;
+    }
     return r;
   }
   uint64_t mul(uint64_t a, uint64_t b, uint64_t c) { return mul(mul(a, b), c); }
   uint64_t add(uint64_t a, uint64_t b) {
     uint64_t r;
-    if (__builtin_add_overflow(a, b, &r)) { overflow = true; return UINT64_MAX; }
+    if (__builtin_add_overflow(a, b, &r)) {
+      overflow = true;
+      return UINT64_MAX;
+    }
     return r;
   }
 };
-
 
 std::string spec_text(const std::vector<LayerSpec>& layers) {
   std::string s;
@@ -45,7 +50,10 @@ struct Tally {
   std::string largest_name;
   void buffer(uint64_t* kind, uint64_t bytes, const std::string& name) {
     *kind = c.add(*kind, bytes);
-    if (bytes > largest) { largest = bytes; largest_name = name; }
+    if (bytes > largest) {
+      largest = bytes;
+      largest_name = name;
+    }
   }
   void floats(uint64_t* kind, uint64_t count, const std::string& name) { buffer(kind, c.mul(count, 4), name); }
 };
@@ -102,7 +110,8 @@ Resources count(const std::vector<LayerSpec>& layers, int batch, int threads, Us
         // 64 bits there.
         if (oh > 0 && ow > 0 && oh <= 0x7fffffff && ow <= 0x7fffffff && h <= 0x7fffffff && w <= 0x7fffffff &&
             c <= 0x7fffffff) {
-          const ConvGeometry g{dim(c), dim(h), dim(w), L.kernel, static_cast<int>(s), static_cast<int>(pad), dim(oh), dim(ow)};
+          const ConvGeometry g{dim(c),  dim(h), dim(w), L.kernel, static_cast<int>(s), static_cast<int>(pad),
+                               dim(oh), dim(ow)};
           const ConvPlan p = plan_conv(g, L.units, batch, threads, ConvAlgo::Auto);
           if (p.overflow) t.c.overflow = true;
           t.floats(&t.scratch, p.cols, name + "'s im2col scratch");
@@ -114,7 +123,9 @@ Resources count(const std::vector<LayerSpec>& layers, int batch, int threads, Us
         } else {
           t.c.overflow = true;
         }
-        c = F; h = oh; w = ow;
+        c = F;
+        h = oh;
+        w = ow;
         const uint64_t size = t.c.mul(c, h, w);
         output(name, size);
         if (L.batchnorm) batchnorm(c, size);
@@ -148,7 +159,8 @@ Resources count(const std::vector<LayerSpec>& layers, int batch, int threads, Us
         params.push_back({name + ".weight", {dim(U), dim(in)}, false});
         if (!L.batchnorm) params.push_back({name + ".bias", {dim(U)}, false});
         macs = t.c.add(macs, t.c.mul(U, in));
-        c = U; h = w = 1;
+        c = U;
+        h = w = 1;
         output(name, U);
         if (L.batchnorm) batchnorm(U, U);
         if (static_cast<int>(i) != last_dense) output("relu" + std::to_string(++n_relu), U);
@@ -214,7 +226,8 @@ std::string budget_text(uint64_t budget_bytes) {
 
 Status probe_memory(uint64_t bytes, const std::string& what) {
   if (bytes == 0) return Status::Ok();
-  if (bytes > SIZE_MAX) return Status::Error(what + " needs " + mib_text(bytes) + ", more than this platform can address");
+  if (bytes > SIZE_MAX)
+    return Status::Error(what + " needs " + mib_text(bytes) + ", more than this platform can address");
   void* p = std::malloc(static_cast<size_t>(bytes));
   if (!p)
     return Status::Error(what + " needs " + mib_text(bytes) +
@@ -229,7 +242,10 @@ int max_batch(const std::vector<LayerSpec>& layers, int threads, Use use, uint64
     const int mid = lo + (hi - lo + 1) / 2;
     Checked c;
     const Resources r = count(layers, mid, threads, use, &c);
-    if (fits(r, c, budget_bytes)) lo = mid; else hi = mid - 1;
+    if (fits(r, c, budget_bytes))
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   return lo;
 }
@@ -268,8 +284,7 @@ Status plan_resources(const std::vector<LayerSpec>& layers, int batch, int threa
                        mib_text(r.largest) + "), more than " + budget_text(budget_bytes) + "; " + advice);
 }
 
-Status plan_resources(const std::string& spec, int batch, int threads, Use use, uint64_t budget_bytes,
-                      Resources* out) {
+Status plan_resources(const std::string& spec, int batch, int threads, Use use, uint64_t budget_bytes, Resources* out) {
   std::vector<LayerSpec> layers;
   Status s = parse_spec(spec, &layers);
   if (!s) return s;

@@ -70,8 +70,8 @@ struct Resources {
   int64_t macs_per_image = 0;  // multiply-adds of one forward pass of one image
   // Bytes, by kind; total is their sum.
   uint64_t parameter_bytes = 0, activation_bytes = 0, scratch_bytes = 0, training_bytes = 0, total = 0;
-  uint64_t largest = 0;        // bytes of the largest single buffer
-  std::string largest_name;    // what it is, e.g. "conv2's im2col scratch"
+  uint64_t largest = 0;      // bytes of the largest single buffer
+  std::string largest_name;  // what it is, e.g. "conv2's im2col scratch"
   // The parameter tensors, then the buffer tensors, in Model::build's order: what a model file of
   // this spec must hold, checked before anything is built.
   std::vector<PlannedTensor> tensors;

@@ -12,7 +12,12 @@ class Rng {
  public:
   explicit Rng(uint64_t seed = 42, uint64_t stream = 54) { reseed(seed, stream); }
   void reseed(uint64_t seed, uint64_t stream = 54) {
-    state_ = 0u; inc_ = (stream << 1u) | 1u; next_u32(); state_ += seed; next_u32(); has_spare_ = false;
+    state_ = 0u;
+    inc_ = (stream << 1u) | 1u;
+    next_u32();
+    state_ += seed;
+    next_u32();
+    has_spare_ = false;
   }
   uint32_t next_u32() {
     uint64_t old = state_;
@@ -30,7 +35,10 @@ class Rng {
   // Standard normal via Box-Muller, computed in double so the result does not depend on the
   // platform's float libm.
   float normal() {
-    if (has_spare_) { has_spare_ = false; return spare_; }
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
     double u1 = (static_cast<double>(next_u32()) + 1.0) * (1.0 / 4294967296.0);
     double u2 = static_cast<double>(next_u32()) * (1.0 / 4294967296.0);
     double r = std::sqrt(-2.0 * std::log(u1));
@@ -38,8 +46,12 @@ class Rng {
     has_spare_ = true;
     return static_cast<float>(r * std::cos(6.283185307179586 * u2));
   }
-  template <class It> void shuffle(It first, It last) {
-    for (auto n = last - first; n > 1; --n) { auto j = below(static_cast<uint32_t>(n)); std::swap(first[n - 1], first[j]); }
+  template <class It>
+  void shuffle(It first, It last) {
+    for (auto n = last - first; n > 1; --n) {
+      auto j = below(static_cast<uint32_t>(n));
+      std::swap(first[n - 1], first[j]);
+    }
   }
 
  private:

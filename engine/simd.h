@@ -30,26 +30,52 @@ constexpr int kLanes = 8;
 constexpr int kLanes = 4;
 #endif
 
-template <int L> struct VecTypes {
+template <int L>
+struct VecTypes {
   typedef float f __attribute__((vector_size(L * sizeof(float))));
   typedef int32_t i __attribute__((vector_size(L * sizeof(int32_t))));
 };
-template <int L> using Vec = typename VecTypes<L>::f;
-template <int L> using VecI = typename VecTypes<L>::i;
-template <class V> constexpr int lanes_of() { return static_cast<int>(sizeof(V) / sizeof(float)); }
+template <int L>
+using Vec = typename VecTypes<L>::f;
+template <int L>
+using VecI = typename VecTypes<L>::i;
+template <class V>
+constexpr int lanes_of() {
+  return static_cast<int>(sizeof(V) / sizeof(float));
+}
 
 typedef Vec<kLanes> vf;
 typedef VecI<kLanes> vi;
 
 // Unaligned loads and stores (memcpy of a vector's size compiles to one vector move).
-template <class V = vf> inline V load(const float* p) { V v; std::memcpy(&v, p, sizeof v); return v; }
-template <class V> inline void store(float* p, V v) { std::memcpy(p, &v, sizeof v); }
-template <class V> inline V load_i(const int32_t* p) { V v; std::memcpy(&v, p, sizeof v); return v; }
-template <class V> inline void store_i(int32_t* p, V v) { std::memcpy(p, &v, sizeof v); }
-template <class V = vf> inline V splat(float s) { return V{} + s; }
+template <class V = vf>
+inline V load(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V>
+inline void store(float* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <class V>
+inline V load_i(const int32_t* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V>
+inline void store_i(int32_t* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <class V = vf>
+inline V splat(float s) {
+  return V{} + s;
+}
 
 // max(v, 0) with the reference's meaning of `v > 0 ? v : 0` (NaN and -0 give +0).
-template <class V> inline V relu(V v) {
+template <class V>
+inline V relu(V v) {
   using I = VecI<lanes_of<V>()>;
   const I m = v > 0.0f;
   return (V)((I)v & m);
@@ -57,11 +83,18 @@ template <class V> inline V relu(V v) {
 
 // Lane masks and selects: greater(a, b) is all ones where a > b (false for NaN); select(m, a, b)
 // takes a where m is all ones, else b.
-template <class V> inline auto greater(V a, V b) { return a > b; }
-template <class V, class I> inline V select(I m, V a, V b) { return (V)(((I)a & m) | ((I)b & ~m)); }
+template <class V>
+inline auto greater(V a, V b) {
+  return a > b;
+}
+template <class V, class I>
+inline V select(I m, V a, V b) {
+  return (V)(((I)a & m) | ((I)b & ~m));
+}
 
 // d where m > 0, else 0 (ReLU's backward: `m > 0 ? d : 0`, NaN in m gives 0).
-template <class V> inline V where_positive(V m, V d) {
+template <class V>
+inline V where_positive(V m, V d) {
   using I = VecI<lanes_of<V>()>;
   return (V)((I)d & (I)(m > 0.0f));
 }
@@ -69,7 +102,8 @@ template <class V> inline V where_positive(V m, V d) {
 // Lane shuffles. even_odd: a = (x0 x1 x2 ...), b = the next lanes -> even (x0 x2 x4 ...), odd
 // (x1 x3 x5 ...). zip, its inverse: lo = (a0 b0 a1 b1 ...), hi = the rest. (__builtin_shufflevector:
 // clang, and GCC from 12 on, the compiler of Debian 12.)
-template <class V> inline void even_odd(V a, V b, V& even, V& odd) {
+template <class V>
+inline void even_odd(V a, V b, V& even, V& odd) {
   constexpr int L = lanes_of<V>();
   if constexpr (L == 4) {
     even = __builtin_shufflevector(a, b, 0, 2, 4, 6);
@@ -82,7 +116,8 @@ template <class V> inline void even_odd(V a, V b, V& even, V& odd) {
     odd = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
   }
 }
-template <class V> inline void zip(V a, V b, V& lo, V& hi) {
+template <class V>
+inline void zip(V a, V b, V& lo, V& hi) {
   constexpr int L = lanes_of<V>();
   if constexpr (L == 4) {
     lo = __builtin_shufflevector(a, b, 0, 4, 1, 5);

@@ -56,7 +56,10 @@ std::string fmt_rate(float r) {
 Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out, std::string* canonical) {
   std::string spec = spec_or_preset;
   for (const Preset& p : presets()) {
-    if (spec == p.name) { spec = p.spec; break; }
+    if (spec == p.name) {
+      spec = p.spec;
+      break;
+    }
   }
   // The length first, then at most kMaxSpecTokens + 1 tokens: a spec from a file's metadata or an
   // API call can be any length, and tokenising it whole would cost memory in proportion.
@@ -70,10 +73,11 @@ Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out
     while (i < spec.size() && !std::isspace(static_cast<unsigned char>(spec[i]))) ++i;
     if (i > start) tokens.push_back(spec.substr(start, i - start));
   }
-  if (tokens.empty()) return Status::Error("the architecture spec is empty: give layers such as 'c8k5 p2 c16k5 p2 f10' or a preset name");
+  if (tokens.empty())
+    return Status::Error("the architecture spec is empty: give layers such as 'c8k5 p2 c16k5 p2 f10' or a preset name");
   if (tokens.size() > kMaxSpecTokens)
-    return Status::Error("the architecture spec has more than " + std::to_string(kMaxSpecTokens) +
-                         " tokens; at most " + std::to_string(kMaxSpecTokens) + " layers are supported");
+    return Status::Error("the architecture spec has more than " + std::to_string(kMaxSpecTokens) + " tokens; at most " +
+                         std::to_string(kMaxSpecTokens) + " layers are supported");
 
   std::vector<LayerSpec> layers;
   int c = 1, h = 28, w = 28;  // current shape
@@ -97,10 +101,15 @@ Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out
         L.pad = -1;
         while (i < t.size()) {
           char o = t[i++];
-          if (o == 's') { if (!read_int(t, i, &L.stride) || L.stride < 1 || L.stride > 28) return bad("stride must be s1..s28"); }
-          else if (o == 'p') { if (!read_int(t, i, &L.pad) || L.pad > 28) return bad("padding must be p0..p28"); }
-          else if (o == 'b' && i == t.size()) { L.batchnorm = true; }
-          else return bad(std::string("unknown option '") + o + "' (convolution options: s<stride>, p<padding>, b for BatchNorm at the end)");
+          if (o == 's') {
+            if (!read_int(t, i, &L.stride) || L.stride < 1 || L.stride > 28) return bad("stride must be s1..s28");
+          } else if (o == 'p') {
+            if (!read_int(t, i, &L.pad) || L.pad > 28) return bad("padding must be p0..p28");
+          } else if (o == 'b' && i == t.size()) {
+            L.batchnorm = true;
+          } else
+            return bad(std::string("unknown option '") + o +
+                       "' (convolution options: s<stride>, p<padding>, b for BatchNorm at the end)");
         }
         if (L.pad < 0) L.pad = L.kernel / 2;
         if (flat) return bad("a convolution cannot follow a dense layer");
@@ -108,12 +117,15 @@ Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out
         if (h + 2 * L.pad < L.kernel || w + 2 * L.pad < L.kernel || oh < 1 || ow < 1)
           return bad("a " + std::to_string(L.kernel) + "x" + std::to_string(L.kernel) + " kernel does not fit the " +
                      std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w) + " input here");
-        c = L.units; h = oh; w = ow;
+        c = L.units;
+        h = oh;
+        w = ow;
         break;
       }
       case 'p': {
         L.type = LayerSpec::Pool;
-        if (!read_int(t, i, &L.kernel) || L.kernel < 1 || L.kernel > 28) return bad("a pooling layer is written p<size>, e.g. p2");
+        if (!read_int(t, i, &L.kernel) || L.kernel < 1 || L.kernel > 28)
+          return bad("a pooling layer is written p<size>, e.g. p2");
         L.stride = L.kernel;
         if (i < t.size()) {
           if (t[i] != 's' || !read_int(t, ++i, &L.stride) || L.stride < 1 || L.stride > 28 || i != t.size())
@@ -121,9 +133,11 @@ Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out
         }
         if (flat) return bad("pooling cannot follow a dense layer");
         if (h < L.kernel || w < L.kernel)
-          return bad("pooling " + std::to_string(L.kernel) + "x" + std::to_string(L.kernel) + " needs at least that much input, the input here is " +
-                     std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w));
-        h = (h - L.kernel) / L.stride + 1; w = (w - L.kernel) / L.stride + 1;
+          return bad("pooling " + std::to_string(L.kernel) + "x" + std::to_string(L.kernel) +
+                     " needs at least that much input, the input here is " + std::to_string(c) + "x" +
+                     std::to_string(h) + "x" + std::to_string(w));
+        h = (h - L.kernel) / L.stride + 1;
+        w = (w - L.kernel) / L.stride + 1;
         break;
       }
       case 'd': {
@@ -137,18 +151,25 @@ Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out
       }
       case 'f': {
         L.type = LayerSpec::Dense;
-        if (!read_int(t, i, &L.units) || L.units < 1 || L.units > 65536) return bad("a dense layer is written f<units>, e.g. f128");
+        if (!read_int(t, i, &L.units) || L.units < 1 || L.units > 65536)
+          return bad("a dense layer is written f<units>, e.g. f128");
         if (i < t.size()) {
-          if (t[i] == 'b' && i + 1 == t.size()) L.batchnorm = true;
-          else return bad("dense options: b for BatchNorm at the end, e.g. f128b");
+          if (t[i] == 'b' && i + 1 == t.size())
+            L.batchnorm = true;
+          else
+            return bad("dense options: b for BatchNorm at the end, e.g. f128b");
         }
         if (static_cast<long long>(c) * h * w * L.units > 64LL * 1024 * 1024)
           return bad("this dense layer would have more than 64 million weights");
-        c = L.units; h = w = 1; flat = true;
+        c = L.units;
+        h = w = 1;
+        flat = true;
         break;
       }
       default:
-        return bad("unknown layer; use c (convolution), p (max-pool), d (dropout) or f (dense), e.g. 'c32k5 p2 d.25 f128 f10'");
+        return bad(
+            "unknown layer; use c (convolution), p (max-pool), d (dropout) or f (dense), e.g. 'c32k5 p2 d.25 f128 "
+            "f10'");
     }
     activations += static_cast<long long>(c) * h * w;
     if (activations > 16LL * 1024 * 1024) return bad("the network's activations exceed 16 million values per image");

@@ -28,27 +28,26 @@ constexpr size_t kMaxSpecTokens = 64;
 
 struct LayerSpec {
   enum Type { Conv, Pool, Dropout, Dense } type = Conv;
-  int units = 0;        // conv filters or dense units
-  int kernel = 0;       // conv or pool window side
+  int units = 0;   // conv filters or dense units
+  int kernel = 0;  // conv or pool window side
   int stride = 1;
   int pad = 0;
   bool batchnorm = false;
-  float rate = 0.0f;    // dropout
-  std::string token;    // the token as written, for messages
+  float rate = 0.0f;  // dropout
+  std::string token;  // the token as written, for messages
 };
 
 struct Preset {
   const char* name;
   const char* spec;
   const char* description;
-  int hidden_layers;    // for the hidden-layer comparison (-1: not part of that family)
+  int hidden_layers;  // for the hidden-layer comparison (-1: not part of that family)
 };
 const std::vector<Preset>& presets();
 
 // Parses a spec (or a preset name) into layer specs, checking every token and every shape.
 // On error the message names the offending token and why, e.g.
 //   "token 5 'p2': pooling 2x2 needs at least 2x2 input, the input here is 1x1".
-Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out,
-                  std::string* canonical = nullptr);
+Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out, std::string* canonical = nullptr);
 
 }  // namespace dl

@@ -11,7 +11,12 @@ class Status {
  public:
   Status() = default;  // ok
   static Status Ok() { return Status(); }
-  static Status Error(std::string message) { Status s; s.ok_ = false; s.message_ = std::move(message); return s; }
+  static Status Error(std::string message) {
+    Status s;
+    s.ok_ = false;
+    s.message_ = std::move(message);
+    return s;
+  }
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
   const std::string& message() const { return message_; }

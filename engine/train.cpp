@@ -7,7 +7,8 @@ namespace dl {
 
 int argmax10(const float* v) {
   int best = 0;
-  for (int k = 1; k < kClasses; ++k) if (v[k] > v[best]) best = k;
+  for (int k = 1; k < kClasses; ++k)
+    if (v[k] > v[best]) best = k;
   return best;
 }
 
@@ -30,7 +31,10 @@ StepResult Trainer::accumulate(const float* images, const uint8_t* labels, int B
   const float* logits = model_->forward(images, B, /*train=*/true, &rng_);
   r.loss = softmax_cross_entropy(logits, labels, B, nullptr, dlogits_.data());
   for (int n = 0; n < B; ++n) r.correct += argmax10(logits + n * kClasses) == labels[n];
-  if (!std::isfinite(r.loss)) { r.finite = false; return r; }
+  if (!std::isfinite(r.loss)) {
+    r.finite = false;
+    return r;
+  }
   // dlogits is the gradient of this chunk's mean loss; weighted, the chunks add up to the batch mean.
   for (int i = 0; i < B * kClasses; ++i) dlogits_[i] *= weight;
   model_->backward(dlogits_.data(), nullptr);

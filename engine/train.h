@@ -10,10 +10,10 @@
 namespace dl {
 
 struct StepResult {
-  float loss = 0.0f;  // mean cross-entropy over the batch
-  int correct = 0;    // argmax(logits) == label, counted on the batch (train mode)
-  bool finite = true; // false if the loss or any gradient was NaN/Inf (the update was NOT applied),
-                      // or the update made a parameter non-finite (restore a snapshot: see finish_batch)
+  float loss = 0.0f;   // mean cross-entropy over the batch
+  int correct = 0;     // argmax(logits) == label, counted on the batch (train mode)
+  bool finite = true;  // false if the loss or any gradient was NaN/Inf (the update was NOT applied),
+                       // or the update made a parameter non-finite (restore a snapshot: see finish_batch)
 };
 
 class Trainer {

@@ -46,7 +46,7 @@ int64_t run_total_steps(double epochs, int steps_per_epoch) {
 }
 
 const char* Divergence::cause() const {
-  return std::isnan(loss) ? "the loss is NaN"
+  return std::isnan(loss)   ? "the loss is NaN"
          : std::isinf(loss) ? "the loss is infinite"
                             : "a gradient or the update is not finite";
 }
@@ -112,8 +112,8 @@ void TrainRun::gather_batch() {
 
 bool TrainRun::train_chunk(int n, RunProgress* p) {
   assert(n >= 1 && batch_pos_ + n <= batch_n_);
-  const float* src = (cfg_.augment ? aug_images_.data() : batch_images_.data()) +
-                     static_cast<size_t>(batch_pos_) * kImageSize;
+  const float* src =
+      (cfg_.augment ? aug_images_.data() : batch_images_.data()) + static_cast<size_t>(batch_pos_) * kImageSize;
   const float lr = schedule_.lr(step_);
   // A whole batch is one chunk of weight exactly 1: the same bits as Trainer::step.
   const float weight = n == batch_n_ ? 1.0f : static_cast<float>(n) / batch_n_;
@@ -244,7 +244,8 @@ Status TrainRun::restore(const SafeTensorsFile& file) {
   LrSchedule::State s;
   double x = 0;
   if (const std::string* t = value("plateau_scale")) {
-    if (!parse_real(*t, 1e-30, 1.0, &x)) return Status::Error("its plateau_scale " + quoted(*t) + " is not a factor from 0 to 1");
+    if (!parse_real(*t, 1e-30, 1.0, &x))
+      return Status::Error("its plateau_scale " + quoted(*t) + " is not a factor from 0 to 1");
     s.scale = static_cast<float>(x);
   }
   if (const std::string* t = value("plateau_best")) {
@@ -253,7 +254,8 @@ Status TrainRun::restore(const SafeTensorsFile& file) {
   }
   if (const std::string* t = value("plateau_bad_epochs")) {
     int64_t v = 0;
-    if (!parse_whole(*t, 0, 1000000, &v)) return Status::Error("its plateau_bad_epochs " + quoted(*t) + " is not a count of epochs");
+    if (!parse_whole(*t, 0, 1000000, &v))
+      return Status::Error("its plateau_bad_epochs " + quoted(*t) + " is not a count of epochs");
     s.bad_epochs = static_cast<int>(v);
   }
   Optimizer opt = trainer_->optimizer();

@@ -100,7 +100,7 @@ class TrainRun {
   int64_t steps_done() const { return step_; }  // = the index of the next step
   int64_t total_steps() const { return total_steps_; }
   int steps_per_epoch() const { return steps_per_epoch_; }
-  int images() const { return images_; }  // training images per epoch
+  int images() const { return images_; }                                    // training images per epoch
   int epoch() const { return static_cast<int>(step_ / steps_per_epoch_); }  // of the next step, 0-based
   int step_in_epoch() const { return static_cast<int>(step_ % steps_per_epoch_); }
   double epochs_done() const { return static_cast<double>(step_) / steps_per_epoch_; }
@@ -150,7 +150,7 @@ class TrainRun {
   const RunConfig& config() const { return cfg_; }
 
  private:
-  void gather_batch();              // batch images (augmented) and labels of step_, dropout reseeded
+  void gather_batch();                      // batch images (augmented) and labels of step_, dropout reseeded
   bool train_chunk(int n, RunProgress* p);  // n images of the current batch; false when it diverged
   void roll_back(float loss, float lr);
 
@@ -170,7 +170,7 @@ class TrainRun {
   int batch_n_ = 0, batch_pos_ = 0;    // images in the current batch, how many are accumulated
   double batch_loss_ = 0;              // weighted mean loss of its chunks so far
   int batch_correct_ = 0;
-  double ms_per_image_ = 5.0;          // measured training time per image (chunk sizes)
+  double ms_per_image_ = 5.0;  // measured training time per image (chunk sizes)
 
   // The last good state, put back when a step diverges.
   struct Snapshot {

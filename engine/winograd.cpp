@@ -32,9 +32,11 @@ using simd::kLanes;
 
 // The transform matrices (Lavin & Gray 2016; the points 0, 1, -1 (, 2, -2) and infinity). Checked
 // by tests/winograd_test.cpp against the direct convolution.
-template <int M, int R> struct Mat;
+template <int M, int R>
+struct Mat;
 
-template <> struct Mat<2, 3> {
+template <>
+struct Mat<2, 3> {
   static constexpr int N = 4;
   static constexpr float BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
   static constexpr float G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
@@ -49,7 +51,8 @@ template <> struct Mat<2, 3> {
 //         | 0 -2 -1  2  1  0 |                | 0  1 -1  8 -8  1 |
 //         | 0  2 -1 -2  1  0 |
 //         | 0  4  0 -5  0  1 |
-template <> struct Mat<4, 3> {
+template <>
+struct Mat<4, 3> {
   static constexpr int N = 6;
   static constexpr float G[6][3] = {{1.0f / 4, 0, 0},
                                     {-1.0f / 6, -1.0f / 6, -1.0f / 6},
@@ -59,7 +62,8 @@ template <> struct Mat<4, 3> {
                                     {0, 0, 1}};
 };
 
-template <> struct Mat<2, 5> {
+template <>
+struct Mat<2, 5> {
   static constexpr int N = 6;
   static constexpr float G[6][5] = {{1.0f / 4, 0, 0, 0, 0},
                                     {-1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6},
@@ -81,8 +85,10 @@ inline void mat_apply(const float (&A)[R][K], const T* in, T* out) {
     for (int k = 0; k < K; ++k) {
       const float a = A[i][k];
       if (a == 0.0f) continue;
-      if (first) s = a == 1.0f ? in[k] : a == -1.0f ? -in[k] : in[k] * a;
-      else s = a == 1.0f ? s + in[k] : a == -1.0f ? s - in[k] : s + in[k] * a;
+      if (first)
+        s = a == 1.0f ? in[k] : a == -1.0f ? -in[k] : in[k] * a;
+      else
+        s = a == 1.0f ? s + in[k] : a == -1.0f ? s - in[k] : s + in[k] * a;
       first = false;
     }
     out[i] = s;
@@ -120,25 +126,48 @@ inline void at25(const T* m, T* y) {
 }
 
 // The input transform (B^T) and output transform (A^T) of one 1-D tile, per variant.
-template <int M, int R> struct Tr;
-template <> struct Tr<2, 3> {
-  template <class T> static void bt(const T* d, T* o) { mat_apply(Mat<2, 3>::BT, d, o); }
-  template <class T> static void at(const T* m, T* y) { mat_apply(Mat<2, 3>::AT, m, y); }
+template <int M, int R>
+struct Tr;
+template <>
+struct Tr<2, 3> {
+  template <class T>
+  static void bt(const T* d, T* o) {
+    mat_apply(Mat<2, 3>::BT, d, o);
+  }
+  template <class T>
+  static void at(const T* m, T* y) {
+    mat_apply(Mat<2, 3>::AT, m, y);
+  }
 };
-template <> struct Tr<4, 3> {
-  template <class T> static void bt(const T* d, T* o) { bt6(d, o); }
-  template <class T> static void at(const T* m, T* y) { at43(m, y); }
+template <>
+struct Tr<4, 3> {
+  template <class T>
+  static void bt(const T* d, T* o) {
+    bt6(d, o);
+  }
+  template <class T>
+  static void at(const T* m, T* y) {
+    at43(m, y);
+  }
 };
-template <> struct Tr<2, 5> {
-  template <class T> static void bt(const T* d, T* o) { bt6(d, o); }
-  template <class T> static void at(const T* m, T* y) { at25(m, y); }
+template <>
+struct Tr<2, 5> {
+  template <class T>
+  static void bt(const T* d, T* o) {
+    bt6(d, o);
+  }
+  template <class T>
+  static void at(const T* m, T* y) {
+    at25(m, y);
+  }
 };
 
 int round_up(int x, int to) { return (x + to - 1) / to * to; }
 
 // phase[p][u] = x[M*u + p] for u < len (a multiple of V's lanes), M = 2 or 4; for M = 4 through
 // the even/odd halves in `split`.
-template <int M, class V> void split_phases(const float* x, float* split, float* phase, int len) {
+template <int M, class V>
+void split_phases(const float* x, float* split, float* phase, int len) {
   constexpr int L = simd::lanes_of<V>();
   if constexpr (M == 2) {
     (void)split;
@@ -163,7 +192,8 @@ template <int M, class V> void split_phases(const float* x, float* split, float*
 }
 
 // out[M*l + b] = y[b][l]: the M outputs of each lane's tile, side by side (M = 2 or 4).
-template <int M, class V> void interleave(const V* y, float* out) {
+template <int M, class V>
+void interleave(const V* y, float* out) {
   constexpr int L = simd::lanes_of<V>();
   if constexpr (M == 2) {
     V lo, hi;
@@ -202,13 +232,13 @@ Winograd choose_winograd(int C, int H, int W, int F, int k, int stride, int pad,
   if (stride != 1 || (k != 3 && k != 5) || pad < 0 || pad > k - 1 || C < 2) return Winograd::None;
   const int OH = H + 2 * pad - k + 1, OW = W + 2 * pad - k + 1;
   if (OH <= 0 || OW <= 0) return Winograd::None;
-  // Cost in multiply-adds of the GEMM, plus the data movement around it in the same unit: im2col and
-  // packing about 2 per column entry, a transformed value (V or M) about n. Fitted to single-layer
-  // timings (one Conv2D, each kernel forced) of R1's, R2's and the shipped model's convolutions at
-  // batch 1 and 64. Natively with AVX-512 the GEMMs are cheap and the transforms weigh more:
-  // F(4x4,3x3), whose rows of tiles are short (4 lanes of 16 used on a 14 x 14 output), lost to
-  // F(2x2,3x3) on every shape but one (the shipped conv2 at batch 64, by 15%), so it is not offered;
-  // Eigen's im2col products of one image are small and ran at half the rate of its large ones.
+    // Cost in multiply-adds of the GEMM, plus the data movement around it in the same unit: im2col and
+    // packing about 2 per column entry, a transformed value (V or M) about n. Fitted to single-layer
+    // timings (one Conv2D, each kernel forced) of R1's, R2's and the shipped model's convolutions at
+    // batch 1 and 64. Natively with AVX-512 the GEMMs are cheap and the transforms weigh more:
+    // F(4x4,3x3), whose rows of tiles are short (4 lanes of 16 used on a 14 x 14 output), lost to
+    // F(2x2,3x3) on every shape but one (the shipped conv2 at batch 64, by 15%), so it is not offered;
+    // Eigen's im2col products of one image are small and ran at half the rate of its large ones.
 #if defined(__AVX512F__) && !defined(__wasm__)
   const Winograd cands[] = {Winograd::F2x3, Winograd::F2x5};
   constexpr double im2col_rate = 2.0;
@@ -225,7 +255,10 @@ Winograd choose_winograd(int C, int H, int W, int F, int k, int stride, int pad,
     const double tiles = static_cast<double>((OH + m - 1) / m) * ((OW + m - 1) / m) * images;
     const double cols = std::ceil(tiles / 8.0) * 8.0;  // in double: tiles of a whole batch may pass INT_MAX
     const double cost = n * n * cols * (static_cast<double>(F) * C + 1.0 * n * (C + F));
-    if (cost < best) { best = cost; pick = v; }
+    if (cost < best) {
+      best = cost;
+      pick = v;
+    }
   }
   return pick;
 }
@@ -282,24 +315,44 @@ uint64_t WinogradConv::planned_floats(Winograd v, int C, int H, int W, int F, in
 uint64_t WinogradConv::allocated_floats() const {
   uint64_t n = uint64_t{u_plain_.size()} + u_.size() + w_seen_.size();
   for (const Scratch& s : scratch_)
-    n += uint64_t{s.v.size()} + s.m.size() + s.kp.size() + s.xrow.size() + s.split.size() + s.phase.size() + s.out.size();
+    n += uint64_t{s.v.size()} + s.m.size() + s.kp.size() + s.xrow.size() + s.split.size() + s.phase.size() +
+         s.out.size();
   return n;
 }
 
 void WinogradConv::plan(Winograd v, int C, int H, int W, int F, int pad, int max_images, int threads, int block_cols) {
   v_ = v;
   if (v == Winograd::None) {
-    scratch_.clear(); u_plain_.clear(); u_.clear(); w_seen_.clear();
-    scratch_.shrink_to_fit(); u_plain_.shrink_to_fit(); u_.shrink_to_fit(); w_seen_.shrink_to_fit();
+    scratch_.clear();
+    u_plain_.clear();
+    u_.clear();
+    w_seen_.clear();
+    scratch_.shrink_to_fit();
+    u_plain_.shrink_to_fit();
+    u_.shrink_to_fit();
+    w_seen_.shrink_to_fit();
     return;
   }
   const Layout l = layout(v, C, H, W, F, pad, max_images, block_cols);
-  m_ = l.m; r_ = l.r; n_ = l.n;
-  C_ = C; H_ = H; W_ = W; F_ = F; pad_ = pad;
-  OH_ = l.OH; OW_ = l.OW;
+  m_ = l.m;
+  r_ = l.r;
+  n_ = l.n;
+  C_ = C;
+  H_ = H;
+  W_ = W;
+  F_ = F;
+  pad_ = pad;
+  OH_ = l.OH;
+  OW_ = l.OW;
   assert(OH_ > 0 && OW_ > 0 && pad <= r_ - 1 && "WinogradConv::plan: choose_winograd rejects this geometry");
-  th_ = l.th; tw_ = l.tw; lanes_ = l.lanes; tw_pad_ = l.tw_pad;
-  block_rows_ = l.block_rows; ld_ = l.ld; kp_ld_ = l.kp_ld; u_len_ = l.u_len;
+  th_ = l.th;
+  tw_ = l.tw;
+  lanes_ = l.lanes;
+  tw_pad_ = l.tw_pad;
+  block_rows_ = l.block_rows;
+  ld_ = l.ld;
+  kp_ld_ = l.kp_ld;
+  u_len_ = l.u_len;
   // Every size below is one of layout()'s, which planned_floats() adds up.
   scratch_.resize(std::max(1, threads));
   for (Scratch& s : scratch_) {
@@ -343,7 +396,8 @@ void WinogradConv::transform_weights_t(const float* w, bool transpose_flip) {
         for (int b = 0; b < N; ++b) u_plain_[(a * N + b) * plane + static_cast<size_t>(o) * C_ + i] = u[a][b];
     }
   }
-  for (int xi = 0; xi < N * N; ++xi) gemm_prepare_a(F_, C_, u_plain_.data() + xi * plane, C_, u_.data() + xi * u_block_);
+  for (int xi = 0; xi < N * N; ++xi)
+    gemm_prepare_a(F_, C_, u_plain_.data() + xi * plane, C_, u_.data() + xi * u_block_);
 }
 
 void WinogradConv::set_weights(const float* w, bool transpose_flip, bool cache) {
@@ -394,8 +448,8 @@ void WinogradConv::run_t(const float* x, int images, float* y, const ConvEpilogu
     const int cols = round_up((g1 - g0) * tw_, 8);
     for (int xi = 0; xi < N * N; ++xi) {
       gemm_nn_prepared(F_, cols, C_, u_.data() + static_cast<size_t>(xi) * u_block_,
-                       s.v.data() + static_cast<size_t>(xi) * C_ * ld_, ld_, s.m.data() + static_cast<size_t>(xi) * F_ * ld_,
-                       ld_, false);
+                       s.v.data() + static_cast<size_t>(xi) * C_ * ld_, ld_,
+                       s.m.data() + static_cast<size_t>(xi) * F_ * ld_, ld_, false);
     }
     output_transform_t<M, R, L>(y, g0, g1, ep, s);
   }
@@ -429,8 +483,10 @@ void WinogradConv::input_transform_t(const float* x, int g0, int g1, Scratch& s)
         // Phase rows of input row iy (zeros outside the image): phase[p][u] = row[M*u + p - pad].
         // xrow is zero outside [pad, pad + W) for good; only that span is written.
         const int iy = iy0 + yl;
-        if (iy >= 0 && iy < H) simd::copy(xrow + pad_, plane + static_cast<size_t>(iy) * W, W);
-        else simd::zero(xrow + pad_, W);
+        if (iy >= 0 && iy < H)
+          simd::copy(xrow + pad_, plane + static_cast<size_t>(iy) * W, W);
+        else
+          simd::zero(xrow + pad_, W);
         split_phases<M, V>(xrow, split, phase, ulen);
         // Tile rows that use this row: ty = ty_a + (yl - k) / M for k = yl mod M, yl mod M + M, ...
         for (int tx = 0; tx < tw; tx += L) {

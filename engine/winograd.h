@@ -67,27 +67,32 @@ class WinogradConv {
 
  private:
   struct Scratch {
-    std::vector<float> v;     // (n*n, C, ld): transformed input tiles of one block
-    std::vector<float> m;     // (n*n, F, ld): their products with U
-    std::vector<float> kp;    // (n, n, kp_ld): [k][j][tile] = row transform j of tile's input row k
-    std::vector<float> xrow;  // (m * u_len + 2 lanes): one zero-padded input row
-    std::vector<float> split; // (2, m / 2 * u_len): the even/odd halves on the way to m = 4 phases
-    std::vector<float> phase; // (m, u_len): the padded row split by x mod m
-    std::vector<float> out;   // (m, m * kp_ld): [a][m*tile + b] = output (a, b) of each tile
+    std::vector<float> v;      // (n*n, C, ld): transformed input tiles of one block
+    std::vector<float> m;      // (n*n, F, ld): their products with U
+    std::vector<float> kp;     // (n, n, kp_ld): [k][j][tile] = row transform j of tile's input row k
+    std::vector<float> xrow;   // (m * u_len + 2 lanes): one zero-padded input row
+    std::vector<float> split;  // (2, m / 2 * u_len): the even/odd halves on the way to m = 4 phases
+    std::vector<float> phase;  // (m, u_len): the padded row split by x mod m
+    std::vector<float> out;    // (m, m * kp_ld): [a][m*tile + b] = output (a, b) of each tile
   };
   // The block layout and buffer sizes (floats) plan() uses, from the arguments alone.
   struct Layout {
     int m = 0, r = 0, n = 0, OH = 0, OW = 0, th = 0, tw = 0, lanes = 4, tw_pad = 0;
     int block_rows = 0, ld = 0, kp_ld = 0, u_len = 0, xw = 0;
-    uint64_t v = 0, mm = 0, kp = 0, split = 0, out = 0;  // per thread (phase is split's size)
+    uint64_t v = 0, mm = 0, kp = 0, split = 0, out = 0;    // per thread (phase is split's size)
     uint64_t u_plain = 0, u_block = 0, u = 0, w_seen = 0;  // shared
   };
   static Layout layout(Winograd v, int C, int H, int W, int F, int pad, int max_images, int block_cols);
-  template <int M, int R> void run_lanes(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
-  template <int M, int R, int L> void run_t(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
-  template <int M, int R, int L> void input_transform_t(const float* x, int g0, int g1, Scratch& s);
-  template <int M, int R, int L> void output_transform_t(float* y, int g0, int g1, const ConvEpilogue& ep, Scratch& s);
-  template <int M, int R> void transform_weights_t(const float* w, bool transpose_flip);
+  template <int M, int R>
+  void run_lanes(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
+  template <int M, int R, int L>
+  void run_t(const float* x, int images, float* y, const ConvEpilogue& ep, Scratch& s);
+  template <int M, int R, int L>
+  void input_transform_t(const float* x, int g0, int g1, Scratch& s);
+  template <int M, int R, int L>
+  void output_transform_t(float* y, int g0, int g1, const ConvEpilogue& ep, Scratch& s);
+  template <int M, int R>
+  void transform_weights_t(const float* w, bool transpose_flip);
 
   Winograd v_ = Winograd::None;
   int m_ = 0, r_ = 0, n_ = 0;
@@ -97,10 +102,10 @@ class WinogradConv {
   int block_rows_ = 0;                // tile rows (over all images) per block
   int ld_ = 0;                        // row stride of V and M
   int kp_ld_ = 0, u_len_ = 0;
-  std::vector<float> u_plain_;        // (n*n, F, C)
-  std::vector<float> u_;              // n*n blocks of gemm_prepared_a_size(F, C): U ready for gemm_nn_prepared
+  std::vector<float> u_plain_;  // (n*n, F, C)
+  std::vector<float> u_;        // n*n blocks of gemm_prepared_a_size(F, C): U ready for gemm_nn_prepared
   size_t u_block_ = 0;
-  std::vector<float> w_seen_;         // the weights u_ was made from (cache check)
+  std::vector<float> w_seen_;  // the weights u_ was made from (cache check)
   bool u_cached_ = false, u_flip_ = false;
   std::vector<Scratch> scratch_;
 };

@@ -24,19 +24,25 @@ std::vector<float> blob(float cx, float cy, float r) {
   return img;
 }
 
-struct Moments { double mass, x, y; };  // mass and centre of mass, pixel centres at i + 0.5
+struct Moments {
+  double mass, x, y;
+};  // mass and centre of mass, pixel centres at i + 0.5
 Moments moments(const float* img) {
   double m = 0, mx = 0, my = 0;
   for (int y = 0; y < S; ++y)
     for (int x = 0; x < S; ++x) {
       const double v = img[y * S + x];
-      m += v; mx += v * (x + 0.5); my += v * (y + 0.5);
+      m += v;
+      mx += v * (x + 0.5);
+      my += v * (y + 0.5);
     }
   return {m, m > 0 ? mx / m : 0, m > 0 ? my / m : 0};
 }
 
 // The five draws augment_image documents, in its order.
-struct Draws { float deg, zx, zy, tx, ty; };
+struct Draws {
+  float deg, zx, zy, tx, ty;
+};
 Draws replay(dl::Rng rng, const dl::AugmentConfig& c) {
   Draws d;
   d.deg = rng.uniform(-c.rotation_deg, c.rotation_deg);

@@ -26,8 +26,10 @@ using dl::Status;
 std::vector<uint8_t> make_idx(const std::vector<uint32_t>& dims, size_t data_bytes, uint8_t dtype = 0x08) {
   std::vector<uint8_t> b = {0, 0, dtype, static_cast<uint8_t>(dims.size())};
   for (uint32_t d : dims) {
-    b.push_back(static_cast<uint8_t>(d >> 24)); b.push_back(static_cast<uint8_t>(d >> 16));
-    b.push_back(static_cast<uint8_t>(d >> 8));  b.push_back(static_cast<uint8_t>(d));
+    b.push_back(static_cast<uint8_t>(d >> 24));
+    b.push_back(static_cast<uint8_t>(d >> 16));
+    b.push_back(static_cast<uint8_t>(d >> 8));
+    b.push_back(static_cast<uint8_t>(d));
   }
   for (size_t i = 0; i < data_bytes; ++i) b.push_back(static_cast<uint8_t>(i * 7 + 3));
   return b;
@@ -67,7 +69,8 @@ TEST(Idx, ParsesAHandmadeImagesArray) {
   ASSERT_EQ(a.data.size(), 24u);
   for (size_t i = 0; i < 24; ++i) EXPECT_EQ(a.data[i], static_cast<uint8_t>(i * 7 + 3));
   // The header is big-endian: 0x00000803 for rank 3.
-  EXPECT_EQ(b[2], 0x08); EXPECT_EQ(b[3], 3);
+  EXPECT_EQ(b[2], 0x08);
+  EXPECT_EQ(b[3], 3);
 }
 
 TEST(Idx, ParsesLabelsAndBigDimensionValues) {
@@ -119,9 +122,7 @@ TEST(Idx, SaysHowManyBytesAreMissing) {
   expect_error(make_idx({10}, 9), "1 byte missing");
 }
 
-TEST(Idx, RejectsTrailingBytes) {
-  expect_error(make_idx({2, 2}, 7), "3 bytes of trailing data");
-}
+TEST(Idx, RejectsTrailingBytes) { expect_error(make_idx({2, 2}, 7), "3 bytes of trailing data"); }
 
 TEST(Idx, HugeDimensionsNeverAllocate) {
   // 2^31 images of 28x28 with 10 bytes present: must fail on the sizes, not on an allocation.
@@ -363,7 +364,10 @@ TEST(Mnist, RealTrainingSet) {
   const int expected[10] = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
   for (int k = 0; k < 10; ++k) EXPECT_EQ(hist[k], expected[k]) << "digit " << k;
   float lo = 1, hi = 0;
-  for (float v : d.images) { lo = std::min(lo, v); hi = std::max(hi, v); }
+  for (float v : d.images) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
   EXPECT_EQ(lo, 0.0f);
   EXPECT_EQ(hi, 1.0f);
 }
@@ -412,7 +416,10 @@ TEST(Split, ShuffleIsAPermutationAndReproducible) {
   ASSERT_EQ(v1.count, 50);
   std::vector<int> seen(200, 0);
   bool moved = false;
-  for (int i = 0; i < 150; ++i) { ++seen[id_of(t1, i)]; moved |= id_of(t1, i) != i; }
+  for (int i = 0; i < 150; ++i) {
+    ++seen[id_of(t1, i)];
+    moved |= id_of(t1, i) != i;
+  }
   for (int i = 0; i < 50; ++i) ++seen[id_of(v1, i)];
   for (int c : seen) EXPECT_EQ(c, 1);
   EXPECT_TRUE(moved);

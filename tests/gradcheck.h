@@ -17,7 +17,7 @@ namespace dl_test {
 
 struct GradCheckResult {
   double max_rel_error = 0.0;  // relative to max(|analytic| + |numeric|, floor)
-  size_t worst = 0;    // index of the worst coordinate
+  size_t worst = 0;            // index of the worst coordinate
   int checked = 0;
   int skipped = 0;
 };
@@ -35,7 +35,10 @@ inline GradCheckResult gradcheck(float* x, size_t n, const float* analytic, cons
   const size_t step = std::max<size_t>(1, n / max_points);
   const double l0 = skip_kinks ? loss() : 0.0;
   for (size_t i = 0; i < n; i += step) {
-    if (skip && skip(i)) { ++r.skipped; continue; }
+    if (skip && skip(i)) {
+      ++r.skipped;
+      continue;
+    }
     const float keep = x[i];
     x[i] = keep + eps;
     const double lp = loss();
@@ -45,10 +48,16 @@ inline GradCheckResult gradcheck(float* x, size_t n, const float* analytic, cons
     const double numeric = (lp - lm) / (2.0 * eps);
     if (skip_kinks) {
       const double right = (lp - l0) / eps, left = (l0 - lm) / eps;
-      if (std::fabs(right - left) > kink_tol * std::max(std::fabs(right) + std::fabs(left), floor)) { ++r.skipped; continue; }
+      if (std::fabs(right - left) > kink_tol * std::max(std::fabs(right) + std::fabs(left), floor)) {
+        ++r.skipped;
+        continue;
+      }
     }
     const double rel = std::fabs(analytic[i] - numeric) / std::max(std::fabs(analytic[i]) + std::fabs(numeric), floor);
-    if (rel > r.max_rel_error) { r.max_rel_error = rel; r.worst = i; }
+    if (rel > r.max_rel_error) {
+      r.max_rel_error = rel;
+      r.worst = i;
+    }
     ++r.checked;
   }
   return r;

@@ -60,10 +60,9 @@ void check_gemm(bool ta, bool tb, GemmCase s, int pad, bool accumulate, Fn fn) {
 // Sizes around the micro-tile (4 x 8) and the packed blocks (K 256, M 128), and the layer shapes
 // of R1 / R2 (conv forward: filters x pixels x Cin*k*k; dense: batch x units x inputs).
 const GemmCase kCases[] = {
-    {1, 1, 1},    {3, 5, 7},     {4, 8, 1},      {5, 9, 3},     {7, 13, 17},   {9, 31, 255},
-    {4, 8, 256},  {4, 8, 257},   {13, 3, 600},   {129, 17, 9},  {131, 33, 300}, {8, 784, 25},
-    {16, 196, 200}, {32, 49, 289}, {64, 10, 513}, {2, 1, 40},   {1, 40, 2},
-    {1, 256, 3136}, {3, 10, 37},  {2, 9, 15},  // fewer rows than a micro-tile: the row-dot path of nt
+    {1, 1, 1},     {3, 5, 7},    {4, 8, 1},    {5, 9, 3},      {7, 13, 17},  {9, 31, 255},   {4, 8, 256},
+    {4, 8, 257},   {13, 3, 600}, {129, 17, 9}, {131, 33, 300}, {8, 784, 25}, {16, 196, 200}, {32, 49, 289},
+    {64, 10, 513}, {2, 1, 40},   {1, 40, 2},   {1, 256, 3136}, {3, 10, 37},  {2, 9, 15},  // fewer rows than a micro-tile: the row-dot path of nt
 };
 
 }  // namespace
@@ -100,9 +99,12 @@ TEST(GemmDispatch, LayersProductsMatchReference) {
   auto dispatch = [](bool ta, bool tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
                      int ldc, bool acc) {
     ASSERT_FALSE(ta && tb) << "no layer uses gemm_tt";
-    if (ta) gemm_tn(M, N, K, A, lda, B, ldb, C, ldc, acc);
-    else if (tb) gemm_nt(M, N, K, A, lda, B, ldb, C, ldc, acc);
-    else gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, acc);
+    if (ta)
+      gemm_tn(M, N, K, A, lda, B, ldb, C, ldc, acc);
+    else if (tb)
+      gemm_nt(M, N, K, A, lda, B, ldb, C, ldc, acc);
+    else
+      gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, acc);
   };
   for (const GemmCase& s : kCases)
     for (int t = 0; t < 3; ++t)
@@ -123,9 +125,9 @@ std::vector<float> random_vector(size_t n, uint64_t seed) {
 // Geometries of R1 / R2 and odd ones: strides 2 and 3, padding wider than the kernel's reach,
 // kernels as large as the padded input, one-pixel planes.
 const ConvGeometry kGeometries[] = {
-    {1, 28, 28, 5, 1, 2, 0, 0}, {8, 14, 14, 5, 1, 2, 0, 0}, {32, 14, 14, 3, 1, 1, 0, 0}, {3, 7, 9, 3, 2, 1, 0, 0},
-    {2, 11, 6, 4, 3, 0, 0, 0},  {1, 5, 5, 5, 1, 0, 0, 0},   {2, 1, 1, 3, 1, 1, 0, 0},    {3, 6, 4, 3, 1, 3, 0, 0},
-    {1, 9, 13, 2, 2, 1, 0, 0},
+    {1, 28, 28, 5, 1, 2, 0, 0}, {8, 14, 14, 5, 1, 2, 0, 0}, {32, 14, 14, 3, 1, 1, 0, 0},
+    {3, 7, 9, 3, 2, 1, 0, 0},   {2, 11, 6, 4, 3, 0, 0, 0},  {1, 5, 5, 5, 1, 0, 0, 0},
+    {2, 1, 1, 3, 1, 1, 0, 0},   {3, 6, 4, 3, 1, 3, 0, 0},   {1, 9, 13, 2, 2, 1, 0, 0},
 };
 
 ConvGeometry with_output(ConvGeometry g) {
@@ -139,15 +141,17 @@ ConvGeometry with_output(ConvGeometry g) {
 // The prepared-A product (the Winograd layers' U times V): whichever kernel the build has (the
 // packed SIMD128 kernel, the AVX-512 one, Eigen), against the three loops.
 TEST(GemmPrepared, MatchesReference) {
-  const GemmCase cases[] = {{1, 1, 1}, {3, 5, 2}, {8, 32, 16}, {9, 33, 17}, {32, 144, 32}, {64, 40, 64}, {17, 70, 300}, {5, 8, 257}};
+  const GemmCase cases[] = {{1, 1, 1},     {3, 5, 2},    {8, 32, 16},   {9, 33, 17},
+                            {32, 144, 32}, {64, 40, 64}, {17, 70, 300}, {5, 8, 257}};
   for (const GemmCase& s : cases) {
     for (bool acc : {false, true}) {
-      check_gemm(false, false, s, 3, acc, [](bool, bool, int M, int N, int K, const float* A, int lda, const float* B,
-                                             int ldb, float* C, int ldc, bool accumulate) {
-        std::vector<float> prepared(gemm_prepared_a_size(M, K) + 1, -1.0f);
-        gemm_prepare_a(M, K, A, lda, prepared.data());
-        gemm_nn_prepared(M, N, K, prepared.data(), B, ldb, C, ldc, accumulate);
-      });
+      check_gemm(false, false, s, 3, acc,
+                 [](bool, bool, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+                    int ldc, bool accumulate) {
+                   std::vector<float> prepared(gemm_prepared_a_size(M, K) + 1, -1.0f);
+                   gemm_prepare_a(M, K, A, lda, prepared.data());
+                   gemm_nn_prepared(M, N, K, prepared.data(), B, ldb, C, ldc, accumulate);
+                 });
     }
   }
 }
@@ -196,8 +200,11 @@ TEST(ConvKernels, Col2imIsTheAdjointOfIm2col) {
 }
 
 TEST(ConvKernels, MaxPoolMatchesReferenceWithTies) {
-  struct P { int C, H, W, k, s; };
-  for (P p : {P{8, 28, 28, 2, 2}, P{16, 14, 14, 2, 2}, P{64, 7, 7, 2, 2}, P{3, 9, 11, 2, 2}, P{2, 9, 9, 3, 2}, P{1, 8, 8, 3, 3}}) {
+  struct P {
+    int C, H, W, k, s;
+  };
+  for (P p : {P{8, 28, 28, 2, 2}, P{16, 14, 14, 2, 2}, P{64, 7, 7, 2, 2}, P{3, 9, 11, 2, 2}, P{2, 9, 9, 3, 2},
+              P{1, 8, 8, 3, 3}}) {
     const int OH = (p.H - p.k) / p.s + 1, OW = (p.W - p.k) / p.s + 1;
     auto x = random_vector(static_cast<size_t>(p.C) * p.H * p.W, 15);
     for (size_t i = 0; i < x.size(); i += 3) x[i] = 0.5f;  // ties: the first maximum must win in both

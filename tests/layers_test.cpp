@@ -31,7 +31,9 @@ struct Harness {
     size_t np = 0, nb = 0;
     for (auto& t : layer->param_tensors()) np = std::max(np, t.offset + t.count);
     for (auto& t : layer->buffer_tensors()) nb = std::max(nb, t.offset + t.count);
-    params.assign(np, 0.f); grads.assign(np, 0.f); buffers.assign(nb, 0.f);
+    params.assign(np, 0.f);
+    grads.assign(np, 0.f);
+    buffers.assign(nb, 0.f);
     layer->bind(params.data(), grads.data(), buffers.data());
     layer->init(rng);
     layer->plan(B, 1);
@@ -100,19 +102,25 @@ TEST(Conv2D, ForwardStridePaddingTwoChannels) {
   // top-left tap 1 on channel 1. Stride 2, padding 1 -> output 2x2 at centres (0,0) (0,2) (2,0) (2,2).
   Harness h(new Conv2D("c", Shape{2, 3, 3}, 1, 3, 2, 1, false), 1);
   std::fill(h.params.begin(), h.params.end(), 0.f);
-  h.params[4] = 1.f;       // channel 0, (1,1)
-  h.params[9 + 0] = 1.f;   // channel 1, (0,0)
-  for (int i = 0; i < 9; ++i) { h.x[i] = static_cast<float>(i + 1); h.x[9 + i] = 10.f; }
+  h.params[4] = 1.f;      // channel 0, (1,1)
+  h.params[9 + 0] = 1.f;  // channel 1, (0,0)
+  for (int i = 0; i < 9; ++i) {
+    h.x[i] = static_cast<float>(i + 1);
+    h.x[9 + i] = 10.f;
+  }
   h.forward();
   EXPECT_EQ(h.layer->out(), (Shape{1, 2, 2}));
   // Output (0,0): centre input (0,0)=1; top-left tap at (-1,-1) is padding -> 0.
   EXPECT_FLOAT_EQ(h.y[0], 1.f);
-  EXPECT_FLOAT_EQ(h.y[1], 3.f);          // centre (0,2)=3, top-left (-1,1) padding
-  EXPECT_FLOAT_EQ(h.y[2], 7.f);          // centre (2,0)=7, top-left (1,-1) padding
-  EXPECT_FLOAT_EQ(h.y[3], 9.f + 10.f);   // centre (2,2)=9, top-left (1,1)=10
+  EXPECT_FLOAT_EQ(h.y[1], 3.f);         // centre (0,2)=3, top-left (-1,1) padding
+  EXPECT_FLOAT_EQ(h.y[2], 7.f);         // centre (2,0)=7, top-left (1,-1) padding
+  EXPECT_FLOAT_EQ(h.y[3], 9.f + 10.f);  // centre (2,2)=9, top-left (1,1)=10
 }
 
-struct ConvCase { int cin, h, w, filters, k, stride, pad, batch; bool bias; };
+struct ConvCase {
+  int cin, h, w, filters, k, stride, pad, batch;
+  bool bias;
+};
 class Conv2DGrad : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(Conv2DGrad, MatchesFiniteDifferences) {
@@ -123,22 +131,19 @@ TEST_P(Conv2DGrad, MatchesFiniteDifferences) {
   h.check();
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, Conv2DGrad, ::testing::Values(
-    ConvCase{1, 5, 5, 2, 3, 1, 1, 2, true},
-    ConvCase{2, 6, 7, 3, 3, 2, 0, 2, true},     // odd sizes, stride 2
-    ConvCase{3, 7, 5, 2, 5, 1, 2, 1, false},    // 5x5 "same", no bias
-    ConvCase{2, 8, 8, 4, 1, 1, 0, 3, true},     // 1x1
-    ConvCase{1, 9, 9, 2, 4, 3, 1, 2, true}));   // even kernel, stride 3
+INSTANTIATE_TEST_SUITE_P(Shapes, Conv2DGrad,
+                         ::testing::Values(ConvCase{1, 5, 5, 2, 3, 1, 1, 2, true},
+                                           ConvCase{2, 6, 7, 3, 3, 2, 0, 2, true},    // odd sizes, stride 2
+                                           ConvCase{3, 7, 5, 2, 5, 1, 2, 1, false},   // 5x5 "same", no bias
+                                           ConvCase{2, 8, 8, 4, 1, 1, 0, 3, true},    // 1x1
+                                           ConvCase{1, 9, 9, 2, 4, 3, 1, 2, true}));  // even kernel, stride 3
 
 // ---------------------------------------------------------------------------------------------
 // MaxPool2D
 
 TEST(MaxPool2D, ForwardHandComputed) {
   Harness h(new MaxPool2D("p", Shape{1, 4, 4}, 2, 2), 1);
-  const float in[16] = {1, 3, 2, 0,
-                        4, 2, 8, 1,
-                        0, 0, 5, 6,
-                        -1, 9, 7, 2};
+  const float in[16] = {1, 3, 2, 0, 4, 2, 8, 1, 0, 0, 5, 6, -1, 9, 7, 2};
   std::copy(in, in + 16, h.x.begin());
   h.forward();
   EXPECT_EQ(h.layer->out(), (Shape{1, 2, 2}));
@@ -147,7 +152,10 @@ TEST(MaxPool2D, ForwardHandComputed) {
   h.dy = {1, 2, 3, 4};
   h.layer->backward(h.x.data(), h.y.data(), h.dy.data(), h.dx.data(), 1, nullptr);
   std::vector<float> expect(16, 0.f);
-  expect[4] = 1; expect[6] = 2; expect[13] = 3; expect[14] = 4;
+  expect[4] = 1;
+  expect[6] = 2;
+  expect[13] = 3;
+  expect[14] = 4;
   EXPECT_EQ(h.dx, expect);
 }
 
@@ -190,8 +198,10 @@ TEST(Dropout, EvalIsIdentityTrainDropsAndScales) {
   h.forward();
   int zeros = 0;
   for (float v : h.y) {
-    if (v == 0.f) ++zeros;
-    else EXPECT_FLOAT_EQ(v, 2.f / 0.75f);
+    if (v == 0.f)
+      ++zeros;
+    else
+      EXPECT_FLOAT_EQ(v, 2.f / 0.75f);
   }
   EXPECT_NEAR(zeros / 4000.0, 0.25, 0.03);
   h.check();  // the same mask in every evaluation: the gradient is exact
@@ -226,7 +236,12 @@ TEST(BatchNorm, TrainingNormalisesEachChannel) {
   h.forward();
   for (int c = 0; c < 2; ++c) {
     double s = 0, sq = 0;
-    for (int n = 0; n < 3; ++n) for (int i = 0; i < 4; ++i) { double v = h.y[(n * 2 + c) * 4 + i]; s += v; sq += v * v; }
+    for (int n = 0; n < 3; ++n)
+      for (int i = 0; i < 4; ++i) {
+        double v = h.y[(n * 2 + c) * 4 + i];
+        s += v;
+        sq += v * v;
+      }
     const double mean = s / 12, var = sq / 12 - mean * mean;
     const double gamma = h.params[c], beta = h.params[2 + c];
     EXPECT_NEAR(mean, beta, 1e-4);
@@ -238,12 +253,12 @@ TEST(BatchNorm, TrainingNormalisesEachChannel) {
 
 TEST(BatchNorm, EvalUsesRunningStatistics) {
   Harness h(new BatchNorm("bn", Shape{1, 1, 2}), 1, /*train=*/false);
-  h.params = {2.f, 1.f};      // gamma, beta
-  h.buffers = {3.f, 4.f};     // running mean, var
+  h.params = {2.f, 1.f};   // gamma, beta
+  h.buffers = {3.f, 4.f};  // running mean, var
   h.layer->bind(h.params.data(), h.grads.data(), h.buffers.data());
   h.x = {3.f, 5.f};
   h.forward();
-  EXPECT_NEAR(h.y[0], 1.f, 1e-5);                                  // (3-3)/2*2+1
+  EXPECT_NEAR(h.y[0], 1.f, 1e-5);  // (3-3)/2*2+1
   EXPECT_NEAR(h.y[1], 2.f * 2.f / std::sqrt(4.f + 1e-5f) + 1.f, 1e-5);
 }
 

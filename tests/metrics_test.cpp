@@ -79,7 +79,7 @@ TEST(Metrics, HandMadeCase) {
 
 TEST(Metrics, LossIsFiniteForExtremeLogitsAndTiesPickTheLowestClass) {
   std::vector<float> logits(2 * kClasses, 0.0f);
-  one_hot_logits(&logits[0], 4, 200.0f);   // label 6 has probability e^-200: underflows in float
+  one_hot_logits(&logits[0], 4, 200.0f);       // label 6 has probability e^-200: underflows in float
   const std::vector<uint8_t> labels = {6, 0};  // second row: all logits equal -> predicts 0
   const Evaluation ev = evaluate_logits(logits.data(), labels.data(), 2);
   EXPECT_EQ(ev.correct, 1);

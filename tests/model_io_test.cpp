@@ -122,7 +122,7 @@ TEST(SafeTensors, RoundTripWithMetadata) {
   f.tensors["conv1.weight"].shape = {8, 1, 3, 3};
   for (int i = 0; i < 72; ++i) f.tensors["conv1.weight"].data.push_back(rng.normal());
   f.tensors["conv1.bias"] = SafeTensor{{8}, std::vector<float>(8, 0.5f)};
-  f.tensors["scalar"] = SafeTensor{{}, {42.0f}};   // rank 0: one element
+  f.tensors["scalar"] = SafeTensor{{}, {42.0f}};  // rank 0: one element
   f.tensors["nothing"] = SafeTensor{{0, 7}, {}};  // zero elements
   const std::vector<uint8_t> bytes = serialize_safetensors(f);
 
@@ -236,8 +236,7 @@ TEST(SafeTensors, RefusesBadShapesWithoutAllocating) {
   expect_refused(one_tensor("{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,4]}", 1),
                  "overflow");
   // Larger than int64 and larger than uint64.
-  expect_refused(one_tensor("{\"dtype\":\"F32\",\"shape\":[18446744073709551615],\"data_offsets\":[0,4]}", 1),
-                 "large");
+  expect_refused(one_tensor("{\"dtype\":\"F32\",\"shape\":[18446744073709551615],\"data_offsets\":[0,4]}", 1), "large");
   expect_refused(one_tensor("{\"dtype\":\"F32\",\"shape\":[1e30],\"data_offsets\":[0,4]}", 1), "shape");
   // A plausible but huge shape that does not match its offsets.
   expect_refused(one_tensor("{\"dtype\":\"F32\",\"shape\":[65536,65536],\"data_offsets\":[0,4]}", 1), "span");

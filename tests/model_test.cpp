@@ -79,8 +79,13 @@ TEST(Model, WholeModelGradientCheck) {
 
   // Errors are relative to the gradient's own scale (floor = 1% of its largest entry); points
   // within a step of a ReLU or max-pool kink are skipped.
-  auto scale = [](const std::vector<float>& g) { float m = 0; for (float v : g) m = std::max(m, std::fabs(v)); return 1e-2 * m; };
-  auto rp = dl_test::gradcheck(m.params().data(), m.params().size(), dparams.data(), loss, 1e-2f, 400, nullptr, scale(dparams), true);
+  auto scale = [](const std::vector<float>& g) {
+    float m = 0;
+    for (float v : g) m = std::max(m, std::fabs(v));
+    return 1e-2 * m;
+  };
+  auto rp = dl_test::gradcheck(m.params().data(), m.params().size(), dparams.data(), loss, 1e-2f, 400, nullptr,
+                               scale(dparams), true);
   EXPECT_GT(rp.checked, 100);
   EXPECT_LT(rp.skipped, rp.checked / 4);
   EXPECT_LT(rp.max_rel_error, 3e-2) << "parameter " << rp.worst;
@@ -101,8 +106,10 @@ TEST(Model, EndToEndMatchesDirectComputation) {
   const float loss = softmax_cross_entropy(got.data(), y.data(), B, nullptr, nullptr);
 
   const std::vector<float>& p = m.params();
-  auto conv = [&](const std::vector<double>& in, int C, int H, int W, int F, int k, int s, int pad, size_t off, int* OH, int* OW) {
-    *OH = (H + 2 * pad - k) / s + 1; *OW = (W + 2 * pad - k) / s + 1;
+  auto conv = [&](const std::vector<double>& in, int C, int H, int W, int F, int k, int s, int pad, size_t off, int* OH,
+                  int* OW) {
+    *OH = (H + 2 * pad - k) / s + 1;
+    *OW = (W + 2 * pad - k) / s + 1;
     std::vector<double> out(static_cast<size_t>(F) * *OH * *OW);
     const size_t boff = off + static_cast<size_t>(F) * C * k * k;
     for (int f = 0; f < F; ++f)
@@ -126,7 +133,8 @@ TEST(Model, EndToEndMatchesDirectComputation) {
       for (int y = 0; y < H / 2; ++y)
         for (int x = 0; x < W / 2; ++x) {
           double v = -1e30;
-          for (int dy = 0; dy < 2; ++dy) for (int dx = 0; dx < 2; ++dx) v = std::max(v, in[(c * H + 2 * y + dy) * W + 2 * x + dx]);
+          for (int dy = 0; dy < 2; ++dy)
+            for (int dx = 0; dx < 2; ++dx) v = std::max(v, in[(c * H + 2 * y + dy) * W + 2 * x + dx]);
           out[(c * (H / 2) + y) * (W / 2) + x] = v;
         }
     return out;
@@ -146,19 +154,25 @@ TEST(Model, EndToEndMatchesDirectComputation) {
     std::vector<double> a(x.begin() + n * kImageSize, x.begin() + (n + 1) * kImageSize);
     int H, W;
     size_t off = 0;
-    a = conv(a, 1, 28, 28, 4, 5, 1, 2, off, &H, &W); off += 4 * 25 + 4;
-    a = pool(a, 4, H, W); H /= 2; W /= 2;
-    a = conv(a, 4, H, W, 6, 3, 2, 1, off, &H, &W); off += 6 * 4 * 9 + 6;
+    a = conv(a, 1, 28, 28, 4, 5, 1, 2, off, &H, &W);
+    off += 4 * 25 + 4;
+    a = pool(a, 4, H, W);
+    H /= 2;
+    W /= 2;
+    a = conv(a, 4, H, W, 6, 3, 2, 1, off, &H, &W);
+    off += 6 * 4 * 9 + 6;
     a = pool(a, 6, H, W);
     const size_t flat = a.size();
-    a = dense(a, 16, off, true); off += 16 * flat + 16;
+    a = dense(a, 16, off, true);
+    off += 16 * flat + 16;
     std::vector<double> z = dense(a, 10, off, false);
     ASSERT_EQ(off + 16 * 10 + 10, p.size());
     double mx = z[0], sum = 0;
     for (double v : z) mx = std::max(mx, v);
     for (double v : z) sum += std::exp(v - mx);
     ref_loss += (std::log(sum) + mx - z[y[n]]) / B;
-    for (int k = 0; k < kClasses; ++k) EXPECT_NEAR(got[n * kClasses + k], z[k], 1e-4 * (1 + std::fabs(z[k]))) << n << "," << k;
+    for (int k = 0; k < kClasses; ++k)
+      EXPECT_NEAR(got[n * kClasses + k], z[k], 1e-4 * (1 + std::fabs(z[k]))) << n << "," << k;
   }
   EXPECT_NEAR(loss, ref_loss, 1e-5 * (1 + ref_loss));
 }

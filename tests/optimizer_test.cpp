@@ -10,7 +10,7 @@ using namespace dl;
 
 namespace {
 std::vector<TensorInfo> one_tensor(size_t n, bool decay) { return {{"w", {static_cast<int>(n)}, 0, n, decay}}; }
-}
+}  // namespace
 
 TEST(Optimizer, SgdMomentum) {
   OptimizerConfig c;

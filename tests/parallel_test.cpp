@@ -58,8 +58,10 @@ TEST(ThreadPool, WorkIsSplitAcrossThreadsAtTheSameTime) {
   // Task 0 waits for task 1 (on the other thread) to start: only true parallel runs finish.
   std::atomic<bool> second_started{false};
   pool.run(2, [&](int task, int) {
-    if (task == 1) second_started = true;
-    else while (!second_started) std::this_thread::yield();
+    if (task == 1)
+      second_started = true;
+    else
+      while (!second_started) std::this_thread::yield();
   });
   EXPECT_TRUE(second_started.load());
 }

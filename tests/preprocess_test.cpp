@@ -15,12 +15,21 @@ namespace {
 
 constexpr int S = dl::kImageSide;
 
-struct Box { int x0 = S, y0 = S, x1 = -1, y1 = -1; int w() const { return x1 - x0 + 1; } int h() const { return y1 - y0 + 1; } };
+struct Box {
+  int x0 = S, y0 = S, x1 = -1, y1 = -1;
+  int w() const { return x1 - x0 + 1; }
+  int h() const { return y1 - y0 + 1; }
+};
 Box ink_box(const float* img, float t = 0.05f) {
   Box b;
   for (int y = 0; y < S; ++y)
     for (int x = 0; x < S; ++x)
-      if (img[y * S + x] >= t) { b.x0 = std::min(b.x0, x); b.x1 = std::max(b.x1, x); b.y0 = std::min(b.y0, y); b.y1 = std::max(b.y1, y); }
+      if (img[y * S + x] >= t) {
+        b.x0 = std::min(b.x0, x);
+        b.x1 = std::max(b.x1, x);
+        b.y0 = std::min(b.y0, y);
+        b.y1 = std::max(b.y1, y);
+      }
   return b;
 }
 
@@ -28,17 +37,31 @@ Box ink_box(const float* img, float t = 0.05f) {
 void com(const float* img, int w, int h, double* cx, double* cy, double* mass = nullptr) {
   double m = 0, mx = 0, my = 0;
   for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) { const double v = img[y * w + x]; m += v; mx += v * x; my += v * y; }
-  *cx = mx / m; *cy = my / m;
+    for (int x = 0; x < w; ++x) {
+      const double v = img[y * w + x];
+      m += v;
+      mx += v * x;
+      my += v * y;
+    }
+  *cx = mx / m;
+  *cy = my / m;
   if (mass) *mass = m;
 }
 
 double correlation(const float* a, const float* b, int n) {
   double ma = 0, mb = 0;
-  for (int i = 0; i < n; ++i) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
+  for (int i = 0; i < n; ++i) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
   double ab = 0, aa = 0, bb = 0;
-  for (int i = 0; i < n; ++i) { ab += (a[i] - ma) * (b[i] - mb); aa += (a[i] - ma) * (a[i] - ma); bb += (b[i] - mb) * (b[i] - mb); }
+  for (int i = 0; i < n; ++i) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) * (a[i] - ma);
+    bb += (b[i] - mb) * (b[i] - mb);
+  }
   return ab / std::sqrt(aa * bb);
 }
 
@@ -82,7 +105,7 @@ TEST(Preprocess, SmallOffCentreBlockIsScaledAndCentred) {
   EXPECT_EQ(info.box_w, 6);
   EXPECT_EQ(info.box_h, 10);
   const Box b = ink_box(out.data());
-  EXPECT_EQ(b.h(), 20);  // the longer side becomes 20
+  EXPECT_EQ(b.h(), 20);       // the longer side becomes 20
   EXPECT_NEAR(b.w(), 12, 1);  // 6:10 kept
   double cx, cy;
   com(out.data(), S, S, &cx, &cy);
@@ -180,7 +203,8 @@ TEST(Preprocess, MatchesRealMnist) {
   for (int i = 0; i < test.count; ++i) {
     double cx, cy;
     com(test.image(i), S, S, &cx, &cy);
-    sx += cx; sy += cy;
+    sx += cx;
+    sy += cy;
   }
   EXPECT_NEAR(sx / test.count, 14.0, 0.05);
   EXPECT_NEAR(sy / test.count, 14.0, 0.05);

@@ -23,8 +23,9 @@ std::vector<LayerSpec> layers_of(const std::string& spec) {
 
 // The model's own allocations (Use::Inference) match the count exactly.
 TEST(Resources, CountsWhatAModelAllocates) {
-  const char* specs[] = {"f10", "f128 f10", "c8k5 p2 c16k5 p2 f10", "c4k3p0b p3s2 d.25 f16b d.5 f10",
-                         "c3k5s2p1 c5k3s1p0b p2 f32 f10", "R2", "digitlab"};
+  const char* specs[] = {
+      "f10", "f128 f10", "c8k5 p2 c16k5 p2 f10", "c4k3p0b p3s2 d.25 f16b d.5 f10", "c3k5s2p1 c5k3s1p0b p2 f32 f10",
+      "R2",  "digitlab"};
   for (const char* spec : specs) {
     for (int threads : {1, 3}) {
       Model m;
@@ -58,8 +59,13 @@ TEST(Resources, CountsWhatAModelAllocates) {
 // plan_resources counts, on 1 and 2 threads, and neither an inference pass nor a training step
 // (forward, backward with the input gradient) allocates more.
 TEST(Resources, ConvolutionKernelsAllocateWhatIsCounted) {
-  const char* specs[] = {"c8k5 c16k3 p2 c32k3 c32k5 p2 f10", "c8k3 c12k5 c24k3p0b p2 f10", "c32k5s2 c16k3 f10",
-                         "c32k3p0 c64k3 p2 c48k5 f10", "R1", "R2", "digitlab"};
+  const char* specs[] = {"c8k5 c16k3 p2 c32k3 c32k5 p2 f10",
+                         "c8k3 c12k5 c24k3p0b p2 f10",
+                         "c32k5s2 c16k3 f10",
+                         "c32k3p0 c64k3 p2 c48k5 f10",
+                         "R1",
+                         "R2",
+                         "digitlab"};
   std::vector<std::string> kernels;  // every forward kernel seen
   for (const char* spec : specs) {
     for (int threads : {1, 2}) {
@@ -76,11 +82,11 @@ TEST(Resources, ConvolutionKernelsAllocateWhatIsCounted) {
         for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7919) % 256) / 255.0f;
         for (size_t i = 0; i < dlogits.size(); ++i) dlogits[i] = (i % 10 == 3) ? -0.9f : 0.1f;
         std::vector<float> dx(x.size());
-        m.forward(x.data(), batch);                    // inference (fused BatchNorm and ReLU)
+        m.forward(x.data(), batch);  // inference (fused BatchNorm and ReLU)
         Rng rng(7);
-        m.forward(x.data(), batch, true, &rng);        // training
+        m.forward(x.data(), batch, true, &rng);  // training
         m.zero_grads();
-        m.backward(dlogits.data(), dx.data());         // every layer's input gradient, the first's too
+        m.backward(dlogits.data(), dx.data());  // every layer's input gradient, the first's too
         EXPECT_EQ(r.total, m.allocated_bytes()) << spec << " after a training step at batch " << batch;
         for (int i = 0; i < m.num_layers(); ++i)
           if (const auto* c = dynamic_cast<const Conv2D*>(&m.layer(i))) kernels.push_back(c->forward_kernel());
@@ -139,7 +145,8 @@ TEST(Resources, Finding4_BatchTimesPerImageIsCheckedAndTheLargestBatchNamed) {
   EXPECT_NE(s.message().find("the activations of conv2 of 16,384 MiB"), std::string::npos) << s.message();
   const Status s8 = plan_resources(l, 8, 1, Use::Training, kPageBudgetBytes);
   EXPECT_NE(s8.message().find("more than the page's limit of 256 MiB; a batch of at most " + std::to_string(fits)),
-            std::string::npos) << s8.message();
+            std::string::npos)
+      << s8.message();
   EXPECT_TRUE(plan_resources(l, fits, 1, Use::Training, kPageBudgetBytes).ok());
   EXPECT_FALSE(plan_resources(l, fits + 1, 1, Use::Training, kPageBudgetBytes).ok());
 

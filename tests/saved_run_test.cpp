@@ -33,7 +33,8 @@ TEST(TrainOptions, ReadsTypedValues) {
   bool compare = false, r2 = false;
   ASSERT_TRUE(parse_train_options(R"({"preset":"R2","optimizer":"sgd","schedule":"constant","lr":0.01,"batch":64,
       "epochs":1.5,"subset":2000,"seed":7,"augment":true,"compare":true,"includeR2":true,"unknown":[1,2]})",
-                                  &o, &compare, &r2).ok());
+                                  &o, &compare, &r2)
+                  .ok());
   EXPECT_EQ(o.spec, "R2");
   EXPECT_EQ(o.optimizer, dl::OptimizerConfig::SGD);
   EXPECT_FALSE(o.cosine);
@@ -49,17 +50,30 @@ TEST(TrainOptions, ReadsTypedValues) {
 
 // Finding 9 (the API side): values no option can have are sentences, not undefined conversions.
 TEST(TrainOptions, RefusesWrongTypesAndRangesLeavingTheOptionsAlone) {
-  const struct { const char* json; const char* word; } bad[] = {
-      {R"({"lr":1e39})", "learning rate"},       {R"({"lr":0})", "learning rate"},
-      {R"({"lr":"fast"})", "learning rate"},     {R"({"batch":1e300})", "batch"},
-      {R"({"batch":2.5})", "batch"},             {R"({"batch":0})", "batch"},
-      {R"({"batch":-3})", "batch"},              {R"({"batch":18446744073709551615})", "batch"},
-      {R"({"epochs":1e39})", "epochs"},          {R"({"epochs":-1})", "epochs"},
-      {R"({"subset":-5})", "subset"},            {R"({"subset":1e9})", "subset"},
-      {R"({"seed":-1})", "seed"},                {R"({"seed":1e300})", "seed"},
-      {R"({"seed":0.5})", "seed"},               {R"({"spec":5})", "spec"},
-      {R"({"optimizer":"adamw"})", "optimizer"}, {R"({"schedule":"wobbly"})", "schedule"},
-      {R"({"augment":"yes"})", "augment"},       {"[1,2]", "object"},
+  const struct {
+    const char* json;
+    const char* word;
+  } bad[] = {
+      {R"({"lr":1e39})", "learning rate"},
+      {R"({"lr":0})", "learning rate"},
+      {R"({"lr":"fast"})", "learning rate"},
+      {R"({"batch":1e300})", "batch"},
+      {R"({"batch":2.5})", "batch"},
+      {R"({"batch":0})", "batch"},
+      {R"({"batch":-3})", "batch"},
+      {R"({"batch":18446744073709551615})", "batch"},
+      {R"({"epochs":1e39})", "epochs"},
+      {R"({"epochs":-1})", "epochs"},
+      {R"({"subset":-5})", "subset"},
+      {R"({"subset":1e9})", "subset"},
+      {R"({"seed":-1})", "seed"},
+      {R"({"seed":1e300})", "seed"},
+      {R"({"seed":0.5})", "seed"},
+      {R"({"spec":5})", "spec"},
+      {R"({"optimizer":"adamw"})", "optimizer"},
+      {R"({"schedule":"wobbly"})", "schedule"},
+      {R"({"augment":"yes"})", "augment"},
+      {"[1,2]", "object"},
       {"{\"lr\":", "object"},
   };
   for (const auto& b : bad) {
@@ -130,7 +144,11 @@ TEST(SavedRun, RoundTrip) {
 TEST(SavedRun, Finding9_RefusesValuesNoRunCanHave) {
   TrainingSession a = trained_session(2);
   const std::vector<uint8_t> good = a.SaveBytes();
-  const struct { const char* key; nlohmann::json value; const char* word; } bad[] = {
+  const struct {
+    const char* key;
+    nlohmann::json value;
+    const char* word;
+  } bad[] = {
       {"lr", 1e39, "lr"},
       {"batch", 1e300, "batch"},
       {"batch", 0, "batch"},

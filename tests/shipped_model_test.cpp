@@ -51,6 +51,7 @@ TEST(ShippedModel, ReachesAtLeast99Point6PercentOnTheTestSet) {
   ASSERT_EQ(e.count, 10000);
   EXPECT_GE(e.correct, 9960) << "test accuracy " << 100.0 * e.accuracy() << "%";
   int total = 0;
-  for (const auto& row : e.confusion) for (int v : row) total += v;
+  for (const auto& row : e.confusion)
+    for (int v : row) total += v;
   EXPECT_EQ(total, 10000);
 }

@@ -43,7 +43,11 @@ TEST(Spec, OptionsAndCanonicalForm) {
 }
 
 TEST(Spec, ErrorsNameTheToken) {
-  struct Bad { const char* spec; const char* token; const char* why; };
+  struct Bad {
+    const char* spec;
+    const char* token;
+    const char* why;
+  };
   const Bad cases[] = {
       {"", "", "empty"},
       {"c32 f10", "'c32'", "kernel"},

@@ -199,7 +199,7 @@ TEST(TrainRun, CliAndPageGiveTheSameWeights) {
   page.SetThreads(1);
   page.SetData(train, test);  // holds out the last 33 images for validation
   ASSERT_TRUE(page.Start(o).ok()) << page.message();
-  const int kSteps = 13;      // past the first epoch (10 steps)
+  const int kSteps = 13;  // past the first epoch (10 steps)
   for (int i = 0; i < kSteps; ++i) page.StepOnce();
   ASSERT_EQ(page.step(), kSteps);
 

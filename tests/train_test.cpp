@@ -16,7 +16,7 @@ using namespace dl;
 
 namespace {
 const char* mnist_dir() { return std::getenv("MNIST_DIR"); }
-}
+}  // namespace
 
 TEST(Training, ShortRunOnRealMnistBeatsChance) {
   if (!mnist_dir()) GTEST_SKIP() << "MNIST_DIR is not set";

@@ -60,7 +60,9 @@ void reference(const ConvGeometry& g, int F, const std::vector<float>& w, const 
 }
 
 // Largest |got - want| / (mag + 1e-3) over all outputs, and the largest |got - want|.
-struct Err { double rel = 0, abs = 0; };
+struct Err {
+  double rel = 0, abs = 0;
+};
 Err compare(const std::vector<float>& got, const std::vector<float>& want, const std::vector<float>& mag) {
   Err e;
   for (size_t i = 0; i < want.size(); ++i) {
@@ -75,7 +77,9 @@ Err compare(const std::vector<float>& got, const std::vector<float>& want, const
 // for the six-point tiles (their transforms scale by up to 8 and 1/24).
 double tolerance(Winograd v) { return v == Winograd::F2x3 ? 2e-6 : 2e-5; }
 
-struct Case { int C, H, W, F, pad, images; };
+struct Case {
+  int C, H, W, F, pad, images;
+};
 
 }  // namespace
 
@@ -95,7 +99,8 @@ TEST(Winograd, MatchesReferenceInEveryVariant) {
         WinogradConv wc;
         wc.plan(v, c.C, c.H, c.W, c.F, c.pad, c.images, 1, block_cols);
         // What plan() allocated is what resources.cpp counts for it, without allocating.
-        EXPECT_EQ(wc.allocated_floats(), WinogradConv::planned_floats(v, c.C, c.H, c.W, c.F, c.pad, c.images, 1, block_cols));
+        EXPECT_EQ(wc.allocated_floats(),
+                  WinogradConv::planned_floats(v, c.C, c.H, c.W, c.F, c.pad, c.images, 1, block_cols));
         wc.set_weights(w.data(), false, false);
         std::vector<float> got(want.size(), -7.0f);
         wc.run(x.data(), c.images, got.data(), ConvEpilogue{}, 0);
@@ -226,7 +231,8 @@ TEST(ConvDirect, WeightGradientMatchesReference) {
           const size_t in = static_cast<size_t>(C) * H * W, out = static_cast<size_t>(F) * g.OH * g.OW;
           const std::vector<float> x = random_vec(images * in, 46 + k), dy = random_vec(images * out, 44 + F);
           std::vector<float> dw_want = random_vec(static_cast<size_t>(F) * C * k * k, 45), dw_got = dw_want;
-          for (int n = 0; n < images; ++n) conv_weight_grad_reference(g, F, x.data() + n * in, dy.data() + n * out, dw_want.data());
+          for (int n = 0; n < images; ++n)
+            conv_weight_grad_reference(g, F, x.data() + n * in, dy.data() + n * out, dw_want.data());
           std::vector<float> scratch(conv_direct_weight_grad_scratch_floats(g, F));
           conv_direct_weight_grad(g, F, x.data(), dy.data(), images, dw_got.data(), scratch.data());
           for (size_t i = 0; i < dw_want.size(); ++i)
@@ -240,9 +246,11 @@ TEST(ConvDirect, WeightGradientMatchesReference) {
 
 // The im2row weight gradient: any kernel, stride and padding, blocks of pixels that cut image rows.
 TEST(ConvIm2row, WeightGradientMatchesReference) {
-  struct G { int C, H, W, F, k, stride, pad, images; };
-  const G cases[] = {{1, 9, 11, 3, 3, 1, 1, 2}, {3, 13, 12, 5, 5, 1, 2, 2}, {4, 9, 9, 7, 3, 2, 1, 1},
-                     {2, 28, 28, 8, 5, 1, 2, 1}, {5, 10, 8, 4, 3, 1, 0, 3}, {2, 11, 11, 3, 7, 1, 3, 1},
+  struct G {
+    int C, H, W, F, k, stride, pad, images;
+  };
+  const G cases[] = {{1, 9, 11, 3, 3, 1, 1, 2},  {3, 13, 12, 5, 5, 1, 2, 2}, {4, 9, 9, 7, 3, 2, 1, 1},
+                     {2, 28, 28, 8, 5, 1, 2, 1}, {5, 10, 8, 4, 3, 1, 0, 3},  {2, 11, 11, 3, 7, 1, 3, 1},
                      {3, 16, 16, 33, 3, 1, 1, 1}};
   for (const G& c : cases) {
     const int OH = (c.H + 2 * c.pad - c.k) / c.stride + 1, OW = (c.W + 2 * c.pad - c.k) / c.stride + 1;
@@ -250,12 +258,13 @@ TEST(ConvIm2row, WeightGradientMatchesReference) {
     const size_t in = static_cast<size_t>(c.C) * c.H * c.W, out = static_cast<size_t>(c.F) * OH * OW;
     const std::vector<float> x = random_vec(c.images * in, 91 + c.k), dy = random_vec(c.images * out, 92 + c.F);
     std::vector<float> want = random_vec(static_cast<size_t>(c.F) * c.C * c.k * c.k, 93), got = want;
-    for (int n = 0; n < c.images; ++n) conv_weight_grad_reference(g, c.F, x.data() + n * in, dy.data() + n * out, want.data());
+    for (int n = 0; n < c.images; ++n)
+      conv_weight_grad_reference(g, c.F, x.data() + n * in, dy.data() + n * out, want.data());
     std::vector<float> scratch(conv_weight_grad_im2row_scratch_floats(g, c.F));
     conv_weight_grad_im2row(g, c.F, x.data(), dy.data(), c.images, got.data(), scratch.data());
     for (size_t i = 0; i < want.size(); ++i)
-      ASSERT_NEAR(got[i], want[i], 1e-5f * (1.0f + c.images * OH * OW)) << "C " << c.C << " k " << c.k << " stride "
-                                                                         << c.stride << " pad " << c.pad << " at " << i;
+      ASSERT_NEAR(got[i], want[i], 1e-5f * (1.0f + c.images * OH * OW))
+          << "C " << c.C << " k " << c.k << " stride " << c.stride << " pad " << c.pad << " at " << i;
   }
 }
 
@@ -271,7 +280,9 @@ Model build_with(const std::string& spec, Conv2D::Algo a, int threads = 1) {
   return m;
 }
 
-std::vector<float> images(int B, uint64_t seed) { return random_vec(static_cast<size_t>(B) * kImageSize, seed, 0.0f, 1.0f); }
+std::vector<float> images(int B, uint64_t seed) {
+  return random_vec(static_cast<size_t>(B) * kImageSize, seed, 0.0f, 1.0f);
+}
 
 double max_abs_diff(const float* a, const float* b, size_t n) {
   double d = 0;
@@ -287,8 +298,8 @@ TEST(ConvKernels, EveryKernelGivesTheSameModel) {
   const int B = 3;
   const std::vector<float> x = images(B, 51);
   std::vector<uint8_t> labels = {1, 7, 3};
-  for (Conv2D::Algo a : {Conv2D::Algo::Auto, Conv2D::Algo::Direct, Conv2D::Algo::F2x3, Conv2D::Algo::F4x3,
-                         Conv2D::Algo::F2x5}) {
+  for (Conv2D::Algo a :
+       {Conv2D::Algo::Auto, Conv2D::Algo::Direct, Conv2D::Algo::F2x3, Conv2D::Algo::F4x3, Conv2D::Algo::F2x5}) {
     Model ref = build_with(spec, Conv2D::Algo::Im2col);  // fresh: a training forward moves BatchNorm's statistics
     Model m = build_with(spec, a);
     for (bool train : {false, true}) {
@@ -365,7 +376,8 @@ TEST(ConvKernels, ShippedModelErrorAgainstIm2col) {
   std::vector<float> x = images(B, 81);
   Dataset test;
   const char* dir = std::getenv("MNIST_DIR");
-  if (dir && load_mnist(dir, "test", &test).ok()) std::copy(test.images.begin(), test.images.begin() + x.size(), x.begin());
+  if (dir && load_mnist(dir, "test", &test).ok())
+    std::copy(test.images.begin(), test.images.begin() + x.size(), x.begin());
   for (int batch : {1, B}) {
     double worst_logit = 0;
     std::string report;
@@ -383,8 +395,10 @@ TEST(ConvKernels, ShippedModelErrorAgainstIm2col) {
           report += line;
         }
       }
-      worst_logit = std::max(worst_logit, max_abs_diff(ref.logits(), fast.logits(), static_cast<size_t>(batch) * kClasses));
-      for (int n = 0; n < batch; ++n) EXPECT_EQ(argmax10(ref.logits() + n * kClasses), argmax10(fast.logits() + n * kClasses));
+      worst_logit =
+          std::max(worst_logit, max_abs_diff(ref.logits(), fast.logits(), static_cast<size_t>(batch) * kClasses));
+      for (int n = 0; n < batch; ++n)
+        EXPECT_EQ(argmax10(ref.logits() + n * kClasses), argmax10(fast.logits() + n * kClasses));
     }
     std::printf("[ shipped ] batch %d, max abs error vs im2col:%s logits %.2e\n", batch, report.c_str(), worst_logit);
     EXPECT_LT(worst_logit, 1e-3);

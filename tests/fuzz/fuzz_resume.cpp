@@ -35,11 +35,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (p.epochs_done < 0 || p.epochs_done > digitlab::kMaxEpochs || p.epoch_steps < 0 || !(p.training_seconds >= 0))
     std::abort();
   // cmd_train's options, from the checkpoint (same getters and ranges as cmd_train.cpp).
-  static const std::vector<digitlab::OptionDef> defs = {
-      {"epochs", "N", "", ""}, {"batch", "N", "", ""}, {"optimizer", "NAME", "", ""}, {"lr", "X", "", ""},
-      {"momentum", "X", "", ""}, {"weight-decay", "X", "", ""}, {"schedule", "S", "", ""}, {"warmup", "E", "", ""},
-      {"augment", nullptr, "", ""}, {"no-augment", nullptr, "", ""}, {"seed", "N", "", ""}, {"validation", "N", "", ""},
-      {"subset", "N", "", ""}, {"threads", "N", "", ""}};
+  static const std::vector<digitlab::OptionDef> defs = {{"epochs", "N", "", ""},       {"batch", "N", "", ""},
+                                                        {"optimizer", "NAME", "", ""}, {"lr", "X", "", ""},
+                                                        {"momentum", "X", "", ""},     {"weight-decay", "X", "", ""},
+                                                        {"schedule", "S", "", ""},     {"warmup", "E", "", ""},
+                                                        {"augment", nullptr, "", ""},  {"no-augment", nullptr, "", ""},
+                                                        {"seed", "N", "", ""},         {"validation", "N", "", ""},
+                                                        {"subset", "N", "", ""},       {"threads", "N", "", ""}};
   digitlab::Args args;
   char prog[] = "digitlab";
   char* argv[] = {prog};

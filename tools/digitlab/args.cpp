@@ -45,9 +45,12 @@ bool Args::parse(const std::string& command, const std::vector<OptionDef>& defs,
   auto record_option = [&](const OptionDef& d, const std::string& value) {
     record(std::string("--") + d.name);
     const std::string placeholder = d.value ? d.value : "";
-    if (std::string(d.name) == "data") command_line_ += " $MNIST_DIR";
-    else if (placeholder == "FILE" || placeholder == "DIR") record(last_component(value));
-    else record(value);
+    if (std::string(d.name) == "data")
+      command_line_ += " $MNIST_DIR";
+    else if (placeholder == "FILE" || placeholder == "DIR")
+      record(last_component(value));
+    else
+      record(value);
   };
 
   bool options_done = false;
@@ -58,8 +61,16 @@ bool Args::parse(const std::string& command, const std::vector<OptionDef>& defs,
       record(a);
       continue;
     }
-    if (a == "--") { options_done = true; record(a); continue; }
-    if (a == "--help" || a == "-h") { help_ = true; record(a); continue; }
+    if (a == "--") {
+      options_done = true;
+      record(a);
+      continue;
+    }
+    if (a == "--help" || a == "-h") {
+      help_ = true;
+      record(a);
+      continue;
+    }
     if (a[1] != '-') {
       fail("unknown option '" + a + "' for 'digitlab " + command + "' (options are spelt --name; see digitlab " +
            command + " --help)");
@@ -68,14 +79,20 @@ bool Args::parse(const std::string& command, const std::vector<OptionDef>& defs,
     std::string name = a.substr(2), value;
     const size_t eq = name.find('=');
     const bool has_eq = eq != std::string::npos;
-    if (has_eq) { value = name.substr(eq + 1); name = name.substr(0, eq); }
+    if (has_eq) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
     const OptionDef* d = find_def(defs, name);
     if (!d) {
       fail("unknown option '--" + name + "' for 'digitlab " + command + "' (see digitlab " + command + " --help)");
       return false;
     }
     if (!d->value) {
-      if (has_eq) { fail("--" + name + " takes no value"); return false; }
+      if (has_eq) {
+        fail("--" + name + " takes no value");
+        return false;
+      }
       values_[name] = "1";
       record(a);
       continue;
@@ -170,8 +187,10 @@ void print_help(FILE* f, const char* usage, const char* summary, const std::vect
   std::fprintf(f, "\noptions:\n");
   for (const OptionDef& d : defs) {
     std::string left = std::string("  --") + d.name + (d.value ? std::string(" ") + d.value : "");
-    if (left.size() < 26) left.resize(26, ' ');
-    else left += "  ";
+    if (left.size() < 26)
+      left.resize(26, ' ');
+    else
+      left += "  ";
     std::string right = d.help;
     if (d.default_text && *d.default_text) right += std::string(" (default ") + d.default_text + ")";
     std::fprintf(f, "%s%s\n", left.c_str(), right.c_str());

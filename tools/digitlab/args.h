@@ -17,9 +17,9 @@ namespace digitlab {
 
 // Exit codes of every command.
 constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;       // a bad file, missing data, a diverged training run
-constexpr int kExitUsage = 2;         // a bad command line
-constexpr int kExitInterrupted = 130; // Ctrl-C (128 + SIGINT), after writing what can be written
+constexpr int kExitRuntime = 1;        // a bad file, missing data, a diverged training run
+constexpr int kExitUsage = 2;          // a bad command line
+constexpr int kExitInterrupted = 130;  // Ctrl-C (128 + SIGINT), after writing what can be written
 
 struct OptionDef {
   const char* name;          // "epochs", used as --epochs
@@ -52,7 +52,9 @@ class Args {
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
-  void fail(const std::string& sentence) { if (error_.empty()) error_ = sentence; }
+  void fail(const std::string& sentence) {
+    if (error_.empty()) error_ = sentence;
+  }
 
   // The command line for a model file's metadata, quoted where a shell needs it: the options as
   // typed, but no local path (issue 12, finding 10: a shared file must not tell where its maker's

@@ -36,7 +36,10 @@ void print_values(const float* v, int n) {
   for (int i = 0; i < n; ++i) {
     if (i) std::putchar(',');
     // %.9g round-trips a float exactly.
-    if (std::isfinite(v[i])) std::printf("%.9g", static_cast<double>(v[i])); else std::printf("null");
+    if (std::isfinite(v[i]))
+      std::printf("%.9g", static_cast<double>(v[i]));
+    else
+      std::printf("null");
   }
   std::putchar(']');
 }
@@ -78,8 +81,8 @@ int cmd_activations(int argc, char** argv, int first) {
     if (only >= 0 && i != only) continue;
     const dl::Layer& l = model.layer(i);
     const dl::Shape s = l.out();
-    std::printf("%s{\"index\":%d,\"name\":\"%s\",\"kind\":\"%s\",\"shape\":[%d,%d,%d],\"values\":", first_layer ? "" : ",",
-                i, l.name().c_str(), dl::layer_kind_name(l.kind()), s.c, s.h, s.w);
+    std::printf("%s{\"index\":%d,\"name\":\"%s\",\"kind\":\"%s\",\"shape\":[%d,%d,%d],\"values\":",
+                first_layer ? "" : ",", i, l.name().c_str(), dl::layer_kind_name(l.kind()), s.c, s.h, s.w);
     print_values(model.activation(i), s.size());
     std::putchar('}');
     first_layer = false;

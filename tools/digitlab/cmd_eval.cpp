@@ -57,8 +57,8 @@ dl::Status write_grid(const std::string& path, const dl::Dataset& test, const dl
     const int x = kPad + (i % cols) * cell_w, y = kTitle + (i / cols) * cell_h;
     img.fill_rect(x + kPad - 2, y + kPad - 2, kDigit + 4, kDigit + 4, 200, 40, 40);  // red frame: a mistake
     img.digit(x + kPad, y + kPad, test.image(m.index), kScale);
-    const std::string caption = std::to_string(m.label) + ">" + std::to_string(m.predicted) + " " +
-                                percent_text(m.confidence, 1);
+    const std::string caption =
+        std::to_string(m.label) + ">" + std::to_string(m.predicted) + " " + percent_text(m.confidence, 1);
     img.text(x + kPad, y + kPad + kDigit + 6, caption, 2, 255, 210, 90);
     img.text(x + kPad, y + kPad + kDigit + 24, "#" + std::to_string(m.index), 2, 150, 150, 160);
   }
@@ -76,8 +76,9 @@ int cmd_eval(int argc, char** argv, int first) {
   args.get_int("threads", 1, 256, &threads);
   if (!args.ok()) return usage_error(kCommand, args.error());
   if (args.positional().size() != 1)
-    return usage_error(kCommand, args.positional().empty() ? "give the model file to evaluate, e.g. digitlab eval digitlab.safetensors"
-                                                           : "give exactly one model file");
+    return usage_error(kCommand, args.positional().empty()
+                                     ? "give the model file to evaluate, e.g. digitlab eval digitlab.safetensors"
+                                     : "give exactly one model file");
   const std::string grid = args.text("grid");
   if (args.given("grid") && grid.empty()) return usage_error(kCommand, "--grid needs a file name");
 
@@ -98,7 +99,8 @@ int cmd_eval(int argc, char** argv, int first) {
   const dl::Evaluation ev = dl::evaluate(model, test, kBatch);
   const double batched_us = (now_seconds() - t0) * 1e6 / std::max(1, ev.count);
 
-  std::printf("model %s: %s, %s parameters\n", path.c_str(), model.spec().c_str(), with_commas(model.num_params()).c_str());
+  std::printf("model %s: %s, %s parameters\n", path.c_str(), model.spec().c_str(),
+              with_commas(model.num_params()).c_str());
   std::printf("test accuracy %s (%d/%d), mean loss %.4f\n", percent_text(ev.accuracy()).c_str(), ev.correct, ev.count,
               ev.loss);
 

@@ -42,8 +42,8 @@ void print_presets() {
   for (const dl::Preset& p : dl::presets()) {
     dl::Model m;
     const bool ok = dl::Model::build(p.spec, 1, &m).ok();
-    std::printf("%-*s  %s\n%-*s  %s%s\n", static_cast<int>(w), p.name, p.spec, static_cast<int>(w), "",
-                p.description, ok ? (", " + with_commas(m.num_params()) + " parameters").c_str() : "");
+    std::printf("%-*s  %s\n%-*s  %s%s\n", static_cast<int>(w), p.name, p.spec, static_cast<int>(w), "", p.description,
+                ok ? (", " + with_commas(m.num_params()) + " parameters").c_str() : "");
   }
 }
 
@@ -81,7 +81,9 @@ int cmd_info(int argc, char** argv, int first) {
     return kExitOk;
   }
   if (args.positional().empty())
-    return usage_error(kCommand, "give a spec, a preset name or a model file (e.g. digitlab info R2; presets: digitlab info --presets)");
+    return usage_error(
+        kCommand,
+        "give a spec, a preset name or a model file (e.g. digitlab info R2; presets: digitlab info --presets)");
 
   std::string what;
   for (const std::string& p : args.positional()) what += (what.empty() ? "" : " ") + p;
@@ -107,7 +109,8 @@ int cmd_info(int argc, char** argv, int first) {
     std::printf("\nmetadata of %s\n", what.c_str());
     size_t w = 0;
     for (const auto& kv : metadata) w = std::max(w, kv.first.size());
-    for (const auto& kv : metadata) std::printf("  %-*s  %s\n", static_cast<int>(w), kv.first.c_str(), kv.second.c_str());
+    for (const auto& kv : metadata)
+      std::printf("  %-*s  %s\n", static_cast<int>(w), kv.first.c_str(), kv.second.c_str());
   }
   return kExitOk;
 }

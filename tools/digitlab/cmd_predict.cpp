@@ -56,8 +56,10 @@ int cmd_predict(int argc, char** argv, int first) {
   if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   const std::vector<std::string>& pos = args.positional();
   if (pos.size() < 2)
-    return usage_error(kCommand, pos.empty() ? "give a model file and at least one image, e.g. digitlab predict digitlab.safetensors digit.png"
-                                             : "give at least one image after the model file");
+    return usage_error(
+        kCommand, pos.empty()
+                      ? "give a model file and at least one image, e.g. digitlab predict digitlab.safetensors digit.png"
+                      : "give at least one image after the model file");
   const bool json = args.flag("json"), ascii = args.flag("ascii");
   dl::Model model;
   std::map<std::string, std::string> metadata;

@@ -95,7 +95,8 @@ bool parse_presets(const std::string& list, std::vector<const dl::Preset*>* out,
     name.erase(0, name.find_first_not_of(' '));
     name.erase(name.find_last_not_of(' ') + 1);
     if (name.empty()) {
-      *error = "--presets has an empty name in '" + list + "'; give names separated by commas, e.g. --presets softmax,R1";
+      *error =
+          "--presets has an empty name in '" + list + "'; give names separated by commas, e.g. --presets softmax,R1";
       return false;
     }
     const dl::Preset* found = nullptr;
@@ -145,8 +146,8 @@ dl::Status write_csv(const std::string& path, const std::vector<Row>& rows, int 
 }
 
 void print_table(const std::vector<Row>& rows) {
-  const std::vector<std::string> head = {"preset", "spec", "hidden layers", "parameters", "FLOPs/image",
-                                         "train time (s)", "images/s", "test accuracy"};
+  const std::vector<std::string> head = {"preset",      "spec",           "hidden layers", "parameters",
+                                         "FLOPs/image", "train time (s)", "images/s",      "test accuracy"};
   std::vector<std::vector<std::string>> cells;
   for (const Row& r : rows)
     cells.push_back({r.preset->name, r.spec, hidden_text(*r.preset), with_commas(r.params), with_commas(r.flops),
@@ -208,8 +209,9 @@ int cmd_sweep(int argc, char** argv, int first) {
   s = dl::parse_schedule(schedule_text, &sched_cfg);
   if (!s) return usage_error(kCommand, s.message());
   if (sched_cfg.kind == dl::ScheduleConfig::Plateau)
-    return usage_error(kCommand, "--schedule plateau needs a validation split, which a sweep does not hold out; "
-                                 "use cosine, constant or step:E:G");
+    return usage_error(kCommand,
+                       "--schedule plateau needs a validation split, which a sweep does not hold out; "
+                       "use cosine, constant or step:E:G");
   const bool augment = args.flag("augment");
   const std::string csv_path = args.text("csv", "sweep.csv");
   const std::string plot_path = args.text("plot", "sweep.png");
@@ -220,9 +222,10 @@ int cmd_sweep(int argc, char** argv, int first) {
   // What each preset's training allocates at this batch on these threads, before anything loads.
   for (const dl::Preset* preset : presets) {
     s = dl::plan_resources(preset->spec, batch, threads, dl::Use::Training, dl::kCliBudgetBytes);
-    if (!s) return usage_error(kCommand, std::string("cannot train ") + preset->name + " with --batch " +
-                                             std::to_string(batch) + " and --threads " + std::to_string(threads) +
-                                             ": " + s.message());
+    if (!s)
+      return usage_error(kCommand, std::string("cannot train ") + preset->name + " with --batch " +
+                                       std::to_string(batch) + " and --threads " + std::to_string(threads) + ": " +
+                                       s.message());
   }
 
   // ---- data, and the output files checked before hours of training ----
@@ -236,12 +239,13 @@ int cmd_sweep(int argc, char** argv, int first) {
   std::vector<Row> rows;
   if (!(s = write_csv(csv_path, rows, epochs))) return runtime_error(kCommand, s.message());
 
-  const std::string budget =
-      with_commas(train.count) + " training images, " + std::to_string(epochs) + " epoch" + (epochs == 1 ? "" : "s") +
-      ", " + dl::optimizer_name(opt_cfg.kind) + " lr " + format_float(lr, "%g") + " " + schedule_text + ", batch " +
-      std::to_string(batch) + ", " + (augment ? "augmentation" : "no augmentation") + ", seed " + std::to_string(seed);
-  std::printf("sweep of %zu presets, each with the same budget: %s; %d thread%s; tested on %s images after each epoch\n",
-              presets.size(), budget.c_str(), threads, threads == 1 ? "" : "s", with_commas(test.count).c_str());
+  const std::string budget = with_commas(train.count) + " training images, " + std::to_string(epochs) + " epoch" +
+                             (epochs == 1 ? "" : "s") + ", " + dl::optimizer_name(opt_cfg.kind) + " lr " +
+                             format_float(lr, "%g") + " " + schedule_text + ", batch " + std::to_string(batch) + ", " +
+                             (augment ? "augmentation" : "no augmentation") + ", seed " + std::to_string(seed);
+  std::printf(
+      "sweep of %zu presets, each with the same budget: %s; %d thread%s; tested on %s images after each epoch\n",
+      presets.size(), budget.c_str(), threads, threads == 1 ? "" : "s", with_commas(test.count).c_str());
   std::fflush(stdout);
 
   LinePlot plot;
@@ -270,7 +274,8 @@ int cmd_sweep(int argc, char** argv, int first) {
   for (const dl::Preset* preset : presets) {
     dl::Model model;
     s = dl::Model::build(preset->spec, seed, &model);
-    if (!s) return runtime_error(kCommand, std::string("the preset '") + preset->name + "' does not build: " + s.message());
+    if (!s)
+      return runtime_error(kCommand, std::string("the preset '") + preset->name + "' does not build: " + s.message());
     model.set_threads(threads);
     dl::RunConfig run_cfg;
     run_cfg.optimizer = opt_cfg;
@@ -301,7 +306,8 @@ int cmd_sweep(int argc, char** argv, int first) {
                                                     " and " + plot_path;
         if (!s) return runtime_error(kCommand, s.message());
         if (r.end == EpochResult::Interrupted) {
-          std::fprintf(stderr, "digitlab sweep: interrupted in %s epoch %d; %s\n", preset->name, epoch + 1, kept.c_str());
+          std::fprintf(stderr, "digitlab sweep: interrupted in %s epoch %d; %s\n", preset->name, epoch + 1,
+                       kept.c_str());
           return kExitInterrupted;
         }
         return runtime_error(kCommand, std::string(preset->name) + " diverged at epoch " + std::to_string(epoch + 1) +
@@ -311,9 +317,10 @@ int cmd_sweep(int argc, char** argv, int first) {
       }
       const dl::Evaluation ev = dl::evaluate(model, test);
       row.accuracy.push_back(100.0 * ev.accuracy());
-      std::printf("%s epoch %d/%d: loss %.4f, train %s, test %s, lr %.3g, %.1f s, %.0f img/s\n", preset->name, epoch + 1,
-                  epochs, r.mean_loss(), percent_text(r.accuracy()).c_str(), percent_text(ev.accuracy()).c_str(),
-                  run.schedule().lr(run.steps_done() - 1), r.seconds, r.images_per_second());
+      std::printf("%s epoch %d/%d: loss %.4f, train %s, test %s, lr %.3g, %.1f s, %.0f img/s\n", preset->name,
+                  epoch + 1, epochs, r.mean_loss(), percent_text(r.accuracy()).c_str(),
+                  percent_text(ev.accuracy()).c_str(), run.schedule().lr(run.steps_done() - 1), r.seconds,
+                  r.images_per_second());
       std::fflush(stdout);
     }
     if (!out_dir.empty()) {

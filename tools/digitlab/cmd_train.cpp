@@ -50,18 +50,22 @@ const std::vector<OptionDef>& options() {
       {"lr", "X", "0.001", "learning rate"},
       {"momentum", "X", "0.9", "momentum (sgd only)"},
       {"weight-decay", "X", "0", "decoupled weight decay on weights (not biases, not BatchNorm)"},
-      {"schedule", "S", "constant", "learning-rate schedule: constant, step:E:G (x G every E epochs), cosine, plateau:F:P (x F after P epochs without better validation accuracy)"},
+      {"schedule", "S", "constant",
+       "learning-rate schedule: constant, step:E:G (x G every E epochs), cosine, plateau:F:P (x F after P epochs "
+       "without better validation accuracy)"},
       {"warmup", "E", "0", "linear learning-rate warm-up over the first E epochs (may be fractional, e.g. 0.03)"},
       {"augment", nullptr, "on", "random rotation (+-10 deg), zoom (+-10%) and shift (+-10%) of training images"},
       {"no-augment", nullptr, "", "train on the images as they are"},
       {"seed", "N", "1", "seed of the initial weights, the shuffles, augmentation and dropout"},
       {"data", "DIR", "$MNIST_DIR", "folder with the four MNIST files"},
-      {"validation", "N", "5000", "hold out the last N training images for validation (0: monitor the test set instead)"},
+      {"validation", "N", "5000",
+       "hold out the last N training images for validation (0: monitor the test set instead)"},
       {"subset", "N", "all", "use only the first N training images (quick experiments)"},
       {"threads", "N", "1", "worker threads (results are reproducible for a given thread count)"},
       {"out", "FILE", "digitlab.safetensors", "model file, rewritten after every epoch"},
       {"resume", "FILE", "", "continue from a checkpoint; options not given are taken from it"},
-      {"weights-only", nullptr, "", "write the final file without the optimizer state (a third of the size; cannot be resumed)"},
+      {"weights-only", nullptr, "",
+       "write the final file without the optimizer state (a third of the size; cannot be resumed)"},
   };
   return kOptions;
 }
@@ -187,8 +191,9 @@ int cmd_train(int argc, char** argv, int first) {
   }
   // Everything training at this batch on these threads allocates, checked before the data loads.
   s = dl::plan_resources(model.layer_specs(), batch, threads, dl::Use::Training, dl::kCliBudgetBytes);
-  if (!s) return usage_error(kCommand, "cannot train with --batch " + std::to_string(batch) + " and --threads " +
-                                           std::to_string(threads) + ": " + s.message());
+  if (!s)
+    return usage_error(kCommand, "cannot train with --batch " + std::to_string(batch) + " and --threads " +
+                                     std::to_string(threads) + ": " + s.message());
 
   // ---- data ----
   std::string dir, error;
@@ -235,15 +240,16 @@ int cmd_train(int argc, char** argv, int first) {
     return usage_error(kCommand, "'" + resume_path + "' has already trained " + std::to_string(start_epoch) +
                                      " epochs; ask for more with --epochs N (N > " + std::to_string(start_epoch) + ")");
 
-  std::printf("training %s (%s parameters) on %s images, %s; %s lr %g%s, schedule %s%s, batch %d, augmentation %s, "
-              "seed %llu, %d thread%s\n",
-              model.spec().c_str(), with_commas(model.num_params()).c_str(), with_commas(n).c_str(),
-              validation > 0 ? ("validating on " + with_commas(val.count)).c_str()
-                             : "no validation split (the test set is monitored, not used for decisions)",
-              dl::optimizer_name(opt_cfg.kind), lr,
-              opt_cfg.kind == dl::OptimizerConfig::SGD ? format_float(momentum, " momentum %g").c_str() : "",
-              schedule_text.c_str(), warmup > 0 ? format_float(warmup, " after %g warm-up epochs").c_str() : "",
-              batch, augment ? "on" : "off", static_cast<unsigned long long>(seed), threads, threads == 1 ? "" : "s");
+  std::printf(
+      "training %s (%s parameters) on %s images, %s; %s lr %g%s, schedule %s%s, batch %d, augmentation %s, "
+      "seed %llu, %d thread%s\n",
+      model.spec().c_str(), with_commas(model.num_params()).c_str(), with_commas(n).c_str(),
+      validation > 0 ? ("validating on " + with_commas(val.count)).c_str()
+                     : "no validation split (the test set is monitored, not used for decisions)",
+      dl::optimizer_name(opt_cfg.kind), lr,
+      opt_cfg.kind == dl::OptimizerConfig::SGD ? format_float(momentum, " momentum %g").c_str() : "",
+      schedule_text.c_str(), warmup > 0 ? format_float(warmup, " after %g warm-up epochs").c_str() : "", batch,
+      augment ? "on" : "off", static_cast<unsigned long long>(seed), threads, threads == 1 ? "" : "s");
   if (resuming)
     std::printf("resuming from %s after %d epochs%s\n", resume_path.c_str(), start_epoch,
                 start_step ? (" and " + std::to_string(start_step) + " steps").c_str() : "");
@@ -296,9 +302,9 @@ int cmd_train(int argc, char** argv, int first) {
     train_seconds += r.seconds;
     images_trained += r.seen;
     if (r.end == EpochResult::Diverged) {
-      std::string where = last_saved_epoch >= 0
-                              ? "; the last good checkpoint (" + std::to_string(last_saved_epoch) + " epochs) is " + out_path
-                              : "; no checkpoint was written";
+      std::string where = last_saved_epoch >= 0 ? "; the last good checkpoint (" + std::to_string(last_saved_epoch) +
+                                                      " epochs) is " + out_path
+                                                : "; no checkpoint was written";
       return runtime_error(kCommand, "training diverged at epoch " + std::to_string(epoch + 1) + " step " +
                                          std::to_string(r.diverged_step + 1) + " (" + r.divergence.cause() +
                                          "): lower the learning rate, e.g. --lr " +
@@ -308,8 +314,9 @@ int cmd_train(int argc, char** argv, int first) {
       const bool epoch_done = r.next_step == steps_per_epoch;
       s = save(epoch_done ? epoch + 1 : epoch, epoch_done ? 0 : r.next_step, "interrupted", true);
       if (!s) return runtime_error(kCommand, "interrupted, and the checkpoint could not be written: " + s.message());
-      std::fprintf(stderr, "digitlab train: interrupted at epoch %d step %d/%d; checkpoint written to %s "
-                           "(continue with: digitlab train --resume %s)\n",
+      std::fprintf(stderr,
+                   "digitlab train: interrupted at epoch %d step %d/%d; checkpoint written to %s "
+                   "(continue with: digitlab train --resume %s)\n",
                    epoch + 1, r.next_step, steps_per_epoch, out_path.c_str(), shell_quote(out_path).c_str());
       return kExitInterrupted;
     }
@@ -344,8 +351,9 @@ int cmd_train(int argc, char** argv, int first) {
     if (!s) return runtime_error(kCommand, s.message());
     last_saved_epoch = epoch + 1;
     if (interrupted()) {
-      std::fprintf(stderr, "digitlab train: interrupted after epoch %d; checkpoint written to %s "
-                           "(continue with: digitlab train --resume %s)\n",
+      std::fprintf(stderr,
+                   "digitlab train: interrupted after epoch %d; checkpoint written to %s "
+                   "(continue with: digitlab train --resume %s)\n",
                    epoch + 1, out_path.c_str(), shell_quote(out_path).c_str());
       return kExitInterrupted;
     }

@@ -32,13 +32,20 @@ int runtime_error(const std::string& command, const std::string& sentence) {
 bool data_dir(const Args& args, std::string* dir, std::string* error) {
   if (args.given("data")) {
     *dir = args.text("data");
-    if (dir->empty()) { *error = "--data needs a directory"; return false; }
+    if (dir->empty()) {
+      *error = "--data needs a directory";
+      return false;
+    }
     return true;
   }
   const char* env = std::getenv("MNIST_DIR");
-  if (env && *env) { *dir = env; return true; }
-  *error = "no MNIST folder given: pass --data DIR or set MNIST_DIR to a folder with the four MNIST files "
-           "(train-images-idx3-ubyte.gz, ..., t10k-labels-idx1-ubyte.gz; see README, 'Getting MNIST')";
+  if (env && *env) {
+    *dir = env;
+    return true;
+  }
+  *error =
+      "no MNIST folder given: pass --data DIR or set MNIST_DIR to a folder with the four MNIST files "
+      "(train-images-idx3-ubyte.gz, ..., t10k-labels-idx1-ubyte.gz; see README, 'Getting MNIST')";
   return false;
 }
 
@@ -79,8 +86,10 @@ std::string duration_text(double seconds) {
   if (!(seconds >= 0) || seconds > 1e7) return "--:--";
   const long s = static_cast<long>(seconds + 0.5);
   char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-  else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
   return buf;
 }
 

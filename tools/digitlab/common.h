@@ -46,11 +46,11 @@ bool load_split(const std::string& command, const std::string& dir, const std::s
 bool load_model(const std::string& command, const std::string& path, dl::Model* model,
                 std::map<std::string, std::string>* metadata);
 
-double now_seconds();              // a monotonic clock
-std::string utc_date();            // "2024-05-01T12:34:56Z"
-using dl::with_commas;                  // 1234567 -> "1,234,567" (engine/numbers.h)
-std::string duration_text(double seconds);  // 83 -> "1:23", 3723 -> "1:02:03"
+double now_seconds();                                         // a monotonic clock
+std::string utc_date();                                       // "2024-05-01T12:34:56Z"
+using dl::with_commas;                                        // 1234567 -> "1,234,567" (engine/numbers.h)
+std::string duration_text(double seconds);                    // 83 -> "1:23", 3723 -> "1:02:03"
 std::string percent_text(double fraction, int decimals = 2);  // 0.9962 -> "99.62%"
-std::string format_float(double v, const char* fmt);  // snprintf into a string
+std::string format_float(double v, const char* fmt);          // snprintf into a string
 
 }  // namespace digitlab

@@ -29,7 +29,6 @@ namespace {
 
 constexpr size_t kMaxImageFileBytes = size_t{64} << 20;
 
-
 // Width and height against the limits, before any pixel is decoded.
 dl::Status check_dimensions(uint64_t w, uint64_t h, const std::string& name) {
   if (w == 0 || h == 0)
@@ -38,8 +37,9 @@ dl::Status check_dimensions(uint64_t w, uint64_t h, const std::string& name) {
   if (w > static_cast<uint64_t>(kMaxImageSide) || h > static_cast<uint64_t>(kMaxImageSide) ||
       w * h > static_cast<uint64_t>(kMaxImagePixels))
     return dl::Status::Error("the image '" + name + "' is " + std::to_string(w) + "x" + std::to_string(h) +
-                             " pixels; images of at most " + dl::with_commas(kMaxImagePixels) + " pixels (e.g. 4096x4096) and " +
-                             dl::with_commas(kMaxImageSide) + " pixels a side are read: scale it down first");
+                             " pixels; images of at most " + dl::with_commas(kMaxImagePixels) +
+                             " pixels (e.g. 4096x4096) and " + dl::with_commas(kMaxImageSide) +
+                             " pixels a side are read: scale it down first");
   return dl::Status::Ok();
 }
 
@@ -124,19 +124,25 @@ dl::Status check_jpeg_tables(const uint8_t* b, size_t size, const std::string& n
       dl::Status::Error("cannot read '" + name + "' as an image: its JPEG Huffman tables are damaged or truncated");
   i += 2;
   while (i + 1 < size) {
-    if (b[i] != 0xFF) { ++i; continue; }           // stray bytes: stb decides what they mean
+    if (b[i] != 0xFF) {
+      ++i;
+      continue;
+    }                                              // stray bytes: stb decides what they mean
     while (i + 1 < size && b[i + 1] == 0xFF) ++i;  // fill bytes
     if (i + 1 >= size) break;
     const uint8_t m = b[i + 1];
-    if (m == 0xD9) break;                                  // end of image
-    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }  // no length
+    if (m == 0xD9) break;  // end of image
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+      i += 2;
+      continue;
+    }  // no length
     // A segment that runs past the end of the file: stb reads zeros there (or a DHT's counts from
     // what follows), so it is refused here.
     if (i + 3 >= size) return bad;
     const size_t len = (size_t{b[i + 2]} << 8) | b[i + 3];  // includes its own two bytes
     const size_t start = i + 4, end = i + 2 + len;
     if (len < 2 || end > size) return bad;
-    if (m == 0xC4) {                                        // DHT: tables of 1 + 16 + n bytes
+    if (m == 0xC4) {  // DHT: tables of 1 + 16 + n bytes
       for (size_t p = start; p < end;) {
         if (p + 17 > end) return bad;
         size_t n = 0;
@@ -185,7 +191,8 @@ dl::Status decode_grey_image(const uint8_t* bytes, size_t size, const std::strin
   if (!stbi_info_from_memory(bytes, len, &w, &h, &n)) {
     const std::string why = stbi_failure_reason() ? stbi_failure_reason() : "unknown reason";
     if (why == "too large")
-      return unreadable("it is larger than " + dl::with_commas(kMaxImagePixels) + " pixels (e.g. 4096x4096), the most that is read");
+      return unreadable("it is larger than " + dl::with_commas(kMaxImagePixels) +
+                        " pixels (e.g. 4096x4096), the most that is read");
     return unreadable(why);
   }
   if (w <= 0 || h <= 0) return unreadable("it has " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
@@ -202,8 +209,10 @@ dl::Status decode_grey_image(const uint8_t* bytes, size_t size, const std::strin
   bool has_alpha = false;
   for (size_t i = 0; i < count; ++i) {
     const unsigned char* p = data + i * static_cast<size_t>(n);
-    if (n <= 2) lum[i] = p[0] / 255.0f;
-    else lum[i] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
+    if (n <= 2)
+      lum[i] = p[0] / 255.0f;
+    else
+      lum[i] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
     if (has_alpha_channel) {
       alpha[i] = p[n - 1] / 255.0f;
       if (p[n - 1] != 255) has_alpha = true;
@@ -217,7 +226,10 @@ dl::Status decode_grey_image(const uint8_t* bytes, size_t size, const std::strin
     double sum = 0;
     long opaque = 0;
     for (size_t i = 0; i < count; ++i)
-      if (alpha[i] >= 0.5f) { sum += lum[i]; ++opaque; }
+      if (alpha[i] >= 0.5f) {
+        sum += lum[i];
+        ++opaque;
+      }
     const float bg = (opaque > 0 && sum / opaque > 0.5) ? 0.0f : 1.0f;
     for (size_t i = 0; i < count; ++i) lum[i] = alpha[i] * lum[i] + (1.0f - alpha[i]) * bg;
   }
@@ -245,7 +257,8 @@ bool make_ink_bright(GreyImage* img) {
   return true;
 }
 
-RgbImage::RgbImage(int w, int h, uint8_t r, uint8_t g, uint8_t b) : width(w), height(h), rgb(static_cast<size_t>(w) * h * 3) {
+RgbImage::RgbImage(int w, int h, uint8_t r, uint8_t g, uint8_t b)
+    : width(w), height(h), rgb(static_cast<size_t>(w) * h * 3) {
   fill_rect(0, 0, w, h, r, g, b);
 }
 
@@ -255,7 +268,9 @@ void RgbImage::fill_rect(int x, int y, int w, int h, uint8_t r, uint8_t g, uint8
   for (int yy = y0; yy < y1; ++yy) {
     for (int xx = x0; xx < x1; ++xx) {
       uint8_t* p = rgb.data() + (static_cast<size_t>(yy) * width + xx) * 3;
-      p[0] = r; p[1] = g; p[2] = b;
+      p[0] = r;
+      p[1] = g;
+      p[2] = b;
     }
   }
 }
@@ -271,8 +286,10 @@ void RgbImage::text(int x, int y, const std::string& s, int scale, uint8_t r, ui
     for (int v = 0; v < 4; ++v) {
       float xy[2];
       std::memcpy(xy, buf.data() + (q * 4 + v) * 16, sizeof xy);
-      qx0 = std::min(qx0, xy[0]); qx1 = std::max(qx1, xy[0]);
-      qy0 = std::min(qy0, xy[1]); qy1 = std::max(qy1, xy[1]);
+      qx0 = std::min(qx0, xy[0]);
+      qx1 = std::max(qx1, xy[0]);
+      qy0 = std::min(qy0, xy[1]);
+      qy1 = std::max(qy1, xy[1]);
     }
     const int x0 = static_cast<int>(std::floor(qx0 * scale)), x1 = static_cast<int>(std::ceil(qx1 * scale));
     const int y0 = static_cast<int>(std::floor(qy0 * scale)), y1 = static_cast<int>(std::ceil(qy1 * scale));

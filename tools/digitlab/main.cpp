@@ -20,7 +20,8 @@ const Command kCommands[] = {
     {"predict", digitlab::cmd_predict, "recognise digits in image files (PNG, PGM, JPG, ...)"},
     {"info", digitlab::cmd_info, "layers, output shapes, parameters and FLOPs of a spec, preset or model file"},
     {"sweep", digitlab::cmd_sweep, "train several presets with the same budget: table (CSV) and accuracy curves (PNG)"},
-    {"activations", digitlab::cmd_activations, "every layer's output for one test image, as JSON (the layer view's reference)"},
+    {"activations", digitlab::cmd_activations,
+     "every layer's output for one test image, as JSON (the layer view's reference)"},
 };
 
 void print_usage(FILE* f) {
@@ -29,14 +30,15 @@ void print_usage(FILE* f) {
                "usage: digitlab <command> [arguments] [options]\n\ncommands:\n");
   for (const Command& c : kCommands) std::fprintf(f, "  %-11s %s\n", c.name, c.summary);
   std::fprintf(f, "  %-11s %s\n", "help", "this page (digitlab <command> --help: the command's options)");
-  std::fprintf(f,
-               "\nexamples:\n"
-               "  digitlab train --epochs 1 --subset 5000     a quick run (MNIST_DIR names the MNIST folder)\n"
-               "  digitlab info digitlab                      the shipped architecture\n"
-               "  digitlab eval digitlab.safetensors --grid mistakes.png\n"
-               "  digitlab predict digitlab.safetensors my_digit.png\n"
-               "  digitlab sweep --epochs 2 --threads 2       hidden layers vs accuracy: sweep.csv, sweep.png\n"
-               "\nexit codes: 0 ok, 1 runtime error (bad file, missing data, diverged), 2 usage error, 130 interrupted\n");
+  std::fprintf(
+      f,
+      "\nexamples:\n"
+      "  digitlab train --epochs 1 --subset 5000     a quick run (MNIST_DIR names the MNIST folder)\n"
+      "  digitlab info digitlab                      the shipped architecture\n"
+      "  digitlab eval digitlab.safetensors --grid mistakes.png\n"
+      "  digitlab predict digitlab.safetensors my_digit.png\n"
+      "  digitlab sweep --epochs 2 --threads 2       hidden layers vs accuracy: sweep.csv, sweep.png\n"
+      "\nexit codes: 0 ok, 1 runtime error (bad file, missing data, diverged), 2 usage error, 130 interrupted\n");
 }
 
 }  // namespace
@@ -56,7 +58,9 @@ int main(int argc, char** argv) {
           return c.run(3, args, 2);
         }
       }
-      std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations)\n", argv[2]);
+      std::fprintf(stderr,
+                   "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations)\n",
+                   argv[2]);
       return digitlab::kExitUsage;
     }
     print_usage(stdout);
@@ -64,7 +68,9 @@ int main(int argc, char** argv) {
   }
   for (const Command& c : kCommands)
     if (cmd == c.name) return c.run(argc, argv, 2);
-  std::fprintf(stderr, "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations; see digitlab help)\n",
-               cmd.c_str());
+  std::fprintf(
+      stderr,
+      "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations; see digitlab help)\n",
+      cmd.c_str());
   return digitlab::kExitUsage;
 }

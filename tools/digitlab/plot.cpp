@@ -9,12 +9,14 @@ namespace digitlab {
 
 namespace {
 
-constexpr int kTextScale = 2;      // stb_easy_font at 2x: about 12 px a character, 14 px tall capitals
-constexpr int kLineHeight = 24;    // a text line at kTextScale, with spacing
-constexpr double kLineWidth = 2.6; // series lines, px
-constexpr double kMarker = 4.2;    // marker radius, px
+constexpr int kTextScale = 2;       // stb_easy_font at 2x: about 12 px a character, 14 px tall capitals
+constexpr int kLineHeight = 24;     // a text line at kTextScale, with spacing
+constexpr double kLineWidth = 2.6;  // series lines, px
+constexpr double kMarker = 4.2;     // marker radius, px
 
-struct Rgb { uint8_t r, g, b; };
+struct Rgb {
+  uint8_t r, g, b;
+};
 Rgb rgb_of(unsigned c) { return {uint8_t(c >> 16), uint8_t(c >> 8), uint8_t(c)}; }
 
 const Rgb kInk = {30, 30, 30};
@@ -42,8 +44,8 @@ double segment_distance(double px, double py, double ax, double ay, double bx, d
 
 // An anti-aliased polyline of the given width with a disc of radius `marker` at each vertex (0: none).
 // Each pixel is blended once, with the coverage of the nearest part, so joints do not darken.
-void polyline(RgbImage* img, const std::vector<double>& xs, const std::vector<double>& ys, double width,
-              double marker, Rgb c) {
+void polyline(RgbImage* img, const std::vector<double>& xs, const std::vector<double>& ys, double width, double marker,
+              Rgb c) {
   if (xs.empty()) return;
   const double reach = std::max(width / 2, marker) + 1;
   const int x0 = static_cast<int>(std::floor(*std::min_element(xs.begin(), xs.end()) - reach));
@@ -171,12 +173,12 @@ RgbImage draw_line_plot(const LinePlot& plot) {
   legend_w = std::min(legend_w + 44, plot.width / 2);  // a 28 px line sample, gaps
   const int left = kPad + y_label_w + 10;
   const int right = plot.width - kPad - legend_w - 16;
-  const int top = y + kLineHeight + 6;                     // the y label sits above the plot area
+  const int top = y + kLineHeight + 6;                      // the y label sits above the plot area
   const int bottom = plot.height - kPad - 2 * kLineHeight;  // x tick labels and x label below
   text(&img, left - std::min(left - kPad, width_of(plot.y_label) / 2), top - kLineHeight - 2, plot.y_label, kInk);
 
   const int n = static_cast<int>(points);
-  const double inset = 18;  // px between the first/last point and the plot area's sides
+  const double inset = 18;   // px between the first/last point and the plot area's sides
   auto px = [&](double x) {  // x = 1..n
     if (n <= 1) return (left + right) / 2.0;
     return left + inset + (x - 1) * (right - left - 2 * inset) / (n - 1);

@@ -21,11 +21,11 @@ struct PlotSeries {
 };
 
 struct LinePlot {
-  std::string title;      // top line
-  std::string subtitle;   // second line, smaller (may be empty)
-  std::string x_label;    // under the x axis
-  std::string y_label;    // above the y axis
-  double y_top = 100;     // the top of the y axis (e.g. 100 for percentages)
+  std::string title;     // top line
+  std::string subtitle;  // second line, smaller (may be empty)
+  std::string x_label;   // under the x axis
+  std::string y_label;   // above the y axis
+  double y_top = 100;    // the top of the y axis (e.g. 100 for percentages)
   int width = 900, height = 560;
   std::vector<PlotSeries> series;
 };

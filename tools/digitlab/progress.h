@@ -29,8 +29,8 @@ class Progress {
   std::string prefix_;
   bool tty_;
   int epoch_ = 0, epochs_ = 0, steps_ = 0;
-  int next_tenth_ = 1;      // non-terminal: next tenth of the epoch to report
-  double last_draw_ = -1;   // terminal: when the line was last drawn
+  int next_tenth_ = 1;     // non-terminal: next tenth of the epoch to report
+  double last_draw_ = -1;  // terminal: when the line was last drawn
   bool drawn_ = false;
 };
 

@@ -11,11 +11,22 @@ namespace digitlab {
 namespace {
 
 // Checkpoint metadata key for each option a resumed run takes from its checkpoint.
-const struct { const char* option; const char* key; } kResumable[] = {
-    {"epochs", "epochs_planned"}, {"batch", "batch"},     {"optimizer", "optimizer"},
-    {"lr", "lr"},                 {"momentum", "momentum"}, {"weight-decay", "weight_decay"},
-    {"schedule", "schedule"},     {"warmup", "warmup"},   {"seed", "seed"},
-    {"validation", "validation_images"}, {"subset", "subset"}, {"threads", "threads"},
+const struct {
+  const char* option;
+  const char* key;
+} kResumable[] = {
+    {"epochs", "epochs_planned"},
+    {"batch", "batch"},
+    {"optimizer", "optimizer"},
+    {"lr", "lr"},
+    {"momentum", "momentum"},
+    {"weight-decay", "weight_decay"},
+    {"schedule", "schedule"},
+    {"warmup", "warmup"},
+    {"seed", "seed"},
+    {"validation", "validation_images"},
+    {"subset", "subset"},
+    {"threads", "threads"},
 };
 
 std::string quoted(const std::string& s) {  // a metadata value in a message, shortened
@@ -27,8 +38,9 @@ std::string quoted(const std::string& s) {  // a metadata value in a message, sh
 dl::Status read_resume_point(const std::map<std::string, std::string>& md, const std::string& origin,
                              ResumePoint* out) {
   if (!md.count("epochs") || !md.count("optimizer_steps"))
-    return dl::Status::Error(origin + " is a model without training state (no epochs or optimizer state in its "
-                                      "metadata), so training cannot resume from it");
+    return dl::Status::Error(origin +
+                             " is a model without training state (no epochs or optimizer state in its "
+                             "metadata), so training cannot resume from it");
   ResumePoint p;
   int64_t v = 0;
   const std::string& epochs = md.at("epochs");

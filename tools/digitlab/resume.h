@@ -14,9 +14,9 @@
 namespace digitlab {
 
 struct ResumePoint {
-  int epochs_done = 0;            // "epochs": whole epochs completed
-  int epoch_steps = 0;            // "epoch_steps": steps of the next epoch done (0 when absent)
-  double training_seconds = 0;    // "training_seconds" so far (0 when absent)
+  int epochs_done = 0;              // "epochs": whole epochs completed
+  int epoch_steps = 0;              // "epoch_steps": steps of the next epoch done (0 when absent)
+  double training_seconds = 0;      // "training_seconds" so far (0 when absent)
   std::string validation_accuracy;  // "validation_accuracy" as written ("" when absent)
 };
 
@@ -24,8 +24,7 @@ constexpr int kMaxEpochs = 100000;  // --epochs' range
 
 // Reads the position from a checkpoint's metadata (`origin` names the file in messages). Needs
 // "epochs" and "optimizer_steps" (a model without them was not saved by a training run).
-dl::Status read_resume_point(const std::map<std::string, std::string>& md, const std::string& origin,
-                             ResumePoint* out);
+dl::Status read_resume_point(const std::map<std::string, std::string>& md, const std::string& origin, ResumePoint* out);
 // The position must lie within an epoch of this run: 0 <= epoch_steps <= steps_per_epoch.
 dl::Status check_resume_step(const ResumePoint& p, int steps_per_epoch, const std::string& origin);
 
@@ -35,7 +34,7 @@ dl::Status check_resume_step(const ResumePoint& p, int steps_per_epoch, const st
 void apply_checkpoint_options(const std::map<std::string, std::string>& md, const std::string& origin, Args* args);
 
 // Strict number parsing for metadata values: the whole text, in range, no overflow.
-using dl::parse_whole;  // engine/numbers.h
 using dl::parse_real;
+using dl::parse_whole;  // engine/numbers.h
 
 }  // namespace digitlab

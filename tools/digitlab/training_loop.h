@@ -15,11 +15,11 @@ namespace digitlab {
 // What one call of run_epoch did.
 struct EpochResult {
   enum End { Done, Interrupted, Diverged } end = Done;
-  int next_step = 0;      // the first step of the epoch not run (steps_per_epoch when Done)
-  long seen = 0;          // images trained in this call
-  long correct = 0;       // of those, classified right (train mode, before the update)
-  double loss_sum = 0;    // sum over images of the loss
-  double seconds = 0;     // spent in training steps
+  int next_step = 0;    // the first step of the epoch not run (steps_per_epoch when Done)
+  long seen = 0;        // images trained in this call
+  long correct = 0;     // of those, classified right (train mode, before the update)
+  double loss_sum = 0;  // sum over images of the loss
+  double seconds = 0;   // spent in training steps
   // Diverged: the step that was refused (0-based, within its epoch) and the run's divergence().
   int diverged_step = 0;
   dl::Divergence divergence;

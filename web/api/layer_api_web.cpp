@@ -91,8 +91,9 @@ EMSCRIPTEN_KEEPALIVE void digitlab_layers_normalisation(int per_map) {
 }
 
 EMSCRIPTEN_KEEPALIVE void digitlab_layers_live(int mode) {
-  g_state->layers.live = mode == 2 ? app::LayerView::Live::Recompute : mode == 1 ? app::LayerView::Live::Upload
-                                                                               : app::LayerView::Live::Off;
+  g_state->layers.live = mode == 2   ? app::LayerView::Live::Recompute
+                         : mode == 1 ? app::LayerView::Live::Upload
+                                     : app::LayerView::Live::Off;
   app::request_redraw(*g_state);
 }
 
@@ -102,9 +103,9 @@ EMSCRIPTEN_KEEPALIVE int digitlab_layers_top(int step, int channel) {
 }
 
 EMSCRIPTEN_KEEPALIVE int digitlab_layers_set_test_images(const uint8_t* images, int images_size, const uint8_t* labels,
-                                                          int labels_size) {
-  const dl::Status st = g_state->layers.test.Load(images, static_cast<size_t>(images_size), labels,
-                                                  static_cast<size_t>(labels_size));
+                                                         int labels_size) {
+  const dl::Status st =
+      g_state->layers.test.Load(images, static_cast<size_t>(images_size), labels, static_cast<size_t>(labels_size));
   app::request_redraw(*g_state);
   return st.ok() ? 1 : 0;
 }

@@ -390,7 +390,8 @@ void start(app::State* s) {
     const dl::Status st = app::training_restore(*s, run.data(), run.size());
     if (!st.ok()) {
       js_store_run(nullptr, 0);
-      problem = "The training run kept in this browser could not be restored (" + st.message() + "), so it was removed.";
+      problem =
+          "The training run kept in this browser could not be restored (" + st.message() + "), so it was removed.";
     }
   }
   js_restore_done();
@@ -402,7 +403,8 @@ void frame_presented(app::State& s) {
   if (s.frame == 1) js_first_frame();
   app::Training& t = s.training;
   app::TrainingTurn turn(t.trainer);
-  if (!t.trainer.active() && !t.between_frames && (t.session.status() == app::TrainingSession::Status::Running || t.session.Evaluating())) {
+  if (!t.trainer.active() && !t.between_frames &&
+      (t.session.status() == app::TrainingSession::Status::Running || t.session.Evaluating())) {
     t.between_frames = true;
     js_start_training_pump(kTrainingSliceMs);
   }

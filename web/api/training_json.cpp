@@ -67,11 +67,20 @@ void append_training_json(const State& s, std::string* out) {
   key(out, "imagesSeen");
   num(out, ss.images_seen(), "%.0f");
   key(out, "loss");
-  if (ss.curve().empty()) out->append("null"); else num(out, ss.last_loss());
+  if (ss.curve().empty())
+    out->append("null");
+  else
+    num(out, ss.last_loss());
   key(out, "trainAccuracy");
-  if (ss.curve().empty()) out->append("null"); else num(out, ss.last_train_accuracy());
+  if (ss.curve().empty())
+    out->append("null");
+  else
+    num(out, ss.last_train_accuracy());
   key(out, "valAccuracy");
-  if (ss.validation().empty()) out->append("null"); else num(out, ss.last_val_accuracy());
+  if (ss.validation().empty())
+    out->append("null");
+  else
+    num(out, ss.last_val_accuracy());
   key(out, "imagesPerSecond");
   num(out, ss.images_per_second());
   key(out, "threads");
@@ -79,11 +88,17 @@ void append_training_json(const State& s, std::string* out) {
   key(out, "maxThreads");
   num(out, TrainingSession::MaxThreads());
   key(out, "threadsNote");
-  if (const char* note = TrainingSession::ThreadsNote()) str(out, note); else out->append("null");
+  if (const char* note = TrainingSession::ThreadsNote())
+    str(out, note);
+  else
+    out->append("null");
   key(out, "elapsed");
   num(out, ss.elapsed());
   key(out, "eta");
-  if (ss.eta() < 0) out->append("null"); else num(out, ss.eta());
+  if (ss.eta() < 0)
+    out->append("null");
+  else
+    num(out, ss.eta());
   key(out, "lr");
   num(out, ss.lr_now());
   key(out, "offFrame");  // trains on its own thread (background_trainer.h), not in the frame loop
@@ -93,7 +108,10 @@ void append_training_json(const State& s, std::string* out) {
   key(out, "frameIntervalMs");
   num(out, t.frame_interval_ms);
   key(out, "message");
-  if (ss.message().empty()) out->append("null"); else str(out, ss.message());
+  if (ss.message().empty())
+    out->append("null");
+  else
+    str(out, ss.message());
   key(out, "diverged");
   out->append(ss.diverged() ? "true" : "false");
   key(out, "useTrained");
@@ -141,20 +159,26 @@ void append_training_json(const State& s, std::string* out) {
   out->append(",\"total\":");
   num(out, t.data.total, "%.0f");
   out->append(",\"message\":");
-  if (t.data.message.empty()) out->append("null"); else str(out, t.data.message);
+  if (t.data.message.empty())
+    out->append("null");
+  else
+    str(out, t.data.message);
   out->push_back('}');
   key(out, "curve");  // columns: one entry per point
   {
     const auto& c = ss.curve();
     out->push_back('{');
     key(out, "epoch");
-    array(out, c.size(), [&](size_t i) { return c[i].epoch; }, "%.4g");
+    array(
+        out, c.size(), [&](size_t i) { return c[i].epoch; }, "%.4g");
     key(out, "step");
     array(out, c.size(), [&](size_t i) { return c[i].step; });
     key(out, "loss");
-    array(out, c.size(), [&](size_t i) { return c[i].loss; }, "%.5g");
+    array(
+        out, c.size(), [&](size_t i) { return c[i].loss; }, "%.5g");
     key(out, "accuracy");
-    array(out, c.size(), [&](size_t i) { return c[i].accuracy; }, "%.5g");
+    array(
+        out, c.size(), [&](size_t i) { return c[i].accuracy; }, "%.5g");
     out->push_back('}');
   }
   key(out, "validation");
@@ -162,28 +186,42 @@ void append_training_json(const State& s, std::string* out) {
     const auto& v = ss.validation();
     out->push_back('{');
     key(out, "epoch");
-    array(out, v.size(), [&](size_t i) { return v[i].epoch; }, "%.4g");
+    array(
+        out, v.size(), [&](size_t i) { return v[i].epoch; }, "%.4g");
     key(out, "step");
     array(out, v.size(), [&](size_t i) { return v[i].step; });
     key(out, "accuracy");
-    array(out, v.size(), [&](size_t i) { return v[i].accuracy; }, "%.5g");
+    array(
+        out, v.size(), [&](size_t i) { return v[i].accuracy; }, "%.5g");
     out->push_back('}');
   }
   const TrainLayout& L = t.layout;
   key(out, "buttons");
   out->push_back('{');
-  key(out, "start"); rect(out, L.start);
-  key(out, "pause"); rect(out, L.pause);
-  key(out, "resume"); rect(out, L.resume);
-  key(out, "step"); rect(out, L.step);
-  key(out, "reset"); rect(out, L.reset);
-  key(out, "evaluate"); rect(out, L.evaluate);
-  key(out, "useTrained"); rect(out, L.use_trained);
-  key(out, "download"); rect(out, L.download);
-  key(out, "learningRate"); rect(out, L.lr);
-  key(out, "preset"); rect(out, L.preset);
-  key(out, "compare"); rect(out, L.compare);
-  key(out, "confusion"); rect(out, L.confusion);
+  key(out, "start");
+  rect(out, L.start);
+  key(out, "pause");
+  rect(out, L.pause);
+  key(out, "resume");
+  rect(out, L.resume);
+  key(out, "step");
+  rect(out, L.step);
+  key(out, "reset");
+  rect(out, L.reset);
+  key(out, "evaluate");
+  rect(out, L.evaluate);
+  key(out, "useTrained");
+  rect(out, L.use_trained);
+  key(out, "download");
+  rect(out, L.download);
+  key(out, "learningRate");
+  rect(out, L.lr);
+  key(out, "preset");
+  rect(out, L.preset);
+  key(out, "compare");
+  rect(out, L.compare);
+  key(out, "confusion");
+  rect(out, L.confusion);
   out->push_back('}');
   out->push_back('}');
 
@@ -191,7 +229,10 @@ void append_training_json(const State& s, std::string* out) {
   out->append("{\"running\":");
   out->append(t.compare.running ? "true" : "false");
   out->append(",\"current\":");
-  if (t.compare.current.empty()) out->append("null"); else str(out, t.compare.current);
+  if (t.compare.current.empty())
+    out->append("null");
+  else
+    str(out, t.compare.current);
   out->append(",\"results\":[");
   for (size_t i = 0; i < t.compare.done.size(); ++i) {
     const CompareEntry& e = t.compare.done[i];

@@ -88,9 +88,7 @@ Rect item_rect() {
   return Rect{a.x, a.y, b.x - a.x, b.y - a.y};
 }
 
-void section_title(const char* text) {
-  ImGui::TextColored(ImVec4(0.55f, 0.62f, 0.75f, 1.0f), "%s", text);
-}
+void section_title(const char* text) { ImGui::TextColored(ImVec4(0.55f, 0.62f, 0.75f, 1.0f), "%s", text); }
 
 void draw_header(State& s, float width) {
   ImGui::AlignTextToFramePadding();
@@ -161,8 +159,13 @@ void draw_desktop(State& s, bool picker) {
   ImGui::EndGroup();
   ImGui::SameLine(0, L.font_px);
   ImGui::BeginGroup();
-  const char* caption = "What the network sees (28\xc3\x97" "28)";
-  if (ImGui::CalcTextSize(caption).x > col_w - box - L.font_px) caption = "Network input (28\xc3\x97" "28)";
+  const char* caption =
+      "What the network sees (28\xc3\x97"
+      "28)";
+  if (ImGui::CalcTextSize(caption).x > col_w - box - L.font_px)
+    caption =
+        "Network input (28\xc3\x97"
+        "28)";
   section_title(caption);
   s.preview.Draw(s.prediction, box);
   ImGui::EndGroup();
@@ -257,7 +260,10 @@ void frame(State& s) {
       return open;
     };
     if (tab("Draw", View::Draw, &L.draw_tab)) {
-      if (L.phone) draw_phone(s, picker); else draw_desktop(s, picker);
+      if (L.phone)
+        draw_phone(s, picker);
+      else
+        draw_desktop(s, picker);
       ImGui::EndTabItem();
     }
     if (tab("Train", View::Train, &L.train_tab)) {
@@ -360,10 +366,9 @@ const char* view_name(View v) {
 bool wants_frame(const State& s) {
   const Commands& c = s.commands;
   return s.redraw_frames > 0 || prediction_stale(s) || s.pad.Drawing() || c.clear || c.undo || c.layer_step != 0 ||
-         s.view_request >= 0 || (s.view == View::Layers && s.layers.NeedsFrame(s)) ||
-         c.toggle_classroom || c.pick_model || !c.load_model_path.empty() ||
-         ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) || ImGui::GetIO().WantTextInput ||
-         training_wants_frame(s);
+         s.view_request >= 0 || (s.view == View::Layers && s.layers.NeedsFrame(s)) || c.toggle_classroom ||
+         c.pick_model || !c.load_model_path.empty() || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) ||
+         ImGui::GetIO().WantTextInput || training_wants_frame(s);
 }
 
 void predict_now(State& s) {

@@ -53,19 +53,19 @@ struct Commands {
   bool clear = false;
   bool undo = false;
   bool toggle_classroom = false;
-  bool pick_model = false;       // open the platform's file picker
-  std::string load_model_path;   // desktop: load the model file at this path
-  int layer_step = 0;            // Layers view: steps to move (arrow keys; +-1000 = last/first)
+  bool pick_model = false;      // open the platform's file picker
+  std::string load_model_path;  // desktop: load the model file at this path
+  int layer_step = 0;           // Layers view: steps to move (arrow keys; +-1000 = last/first)
 };
 
 // The loaded network. Replaced as a whole only when a new file loads without error.
 struct ModelSlot {
   bool loaded = false;
   dl::Model model;
-  std::string name;                              // file name or metadata "name"
-  std::map<std::string, std::string> metadata;   // safetensors __metadata__
-  std::string error;                             // last load error ("" after a success)
-  int version = 0;                               // bumps on every successful load
+  std::string name;                             // file name or metadata "name"
+  std::map<std::string, std::string> metadata;  // safetensors __metadata__
+  std::string error;                            // last load error ("" after a success)
+  int version = 0;                              // bumps on every successful load
 };
 
 // The network's answer for the current drawing.
@@ -96,8 +96,8 @@ struct Rect {
 // reports the rectangles, so tests can press the real buttons.
 struct Layout {
   bool phone = false;
-  float width = 0, height = 0;    // window size
-  float font_px = 18;             // UI font size in window units
+  float width = 0, height = 0;  // window size
+  float font_px = 18;           // UI font size in window units
   float pad_x = 0, pad_y = 0, pad_side = 0;
   Rect clear_button, undo_button, load_button, classroom_toggle;
   Rect draw_tab, train_tab, layers_tab;  // the view switch (tab bar)
@@ -109,16 +109,16 @@ const char* view_name(View v);  // "draw", "train", "layers" (state().view)
 
 struct State {
   // Window and display.
-  float dpr = 1.0f;          // framebuffer pixels per window unit (devicePixelRatio in the browser)
-  bool classroom = false;    // larger UI for a projector
+  float dpr = 1.0f;        // framebuffer pixels per window unit (devicePixelRatio in the browser)
+  bool classroom = false;  // larger UI for a projector
   bool running = true;
   bool has_file_picker = false;  // the platform can show a file picker (the browser can)
   Layout layout;
-  int64_t frame = 0;         // frames drawn
-  int redraw_frames = 3;     // draw at least this many more frames (then only on input or change)
-  double time = 0;           // seconds since start, set by main.cpp each frame
-  double input_ms = 0;       // the UI clock (now_ms) when main.cpp took the frame's input events
-  double frame_ms = 0;       // the main thread's time for a drawn frame (smoothed), set by main.cpp
+  int64_t frame = 0;      // frames drawn
+  int redraw_frames = 3;  // draw at least this many more frames (then only on input or change)
+  double time = 0;        // seconds since start, set by main.cpp each frame
+  double input_ms = 0;    // the UI clock (now_ms) when main.cpp took the frame's input events
+  double frame_ms = 0;    // the main thread's time for a drawn frame (smoothed), set by main.cpp
 
   // Input collected by main.cpp between frames; consumed by the pad every frame.
   std::vector<PointerEvent> pointer_events;  // capacity reserved once
@@ -139,8 +139,8 @@ struct State {
   ModelLoader loader;
   LayerView layers;
 
-  View view = View::Draw;       // the tab on screen
-  int view_request = -1;        // a View to switch to at the next frame (API, keyboard), -1 none
+  View view = View::Draw;  // the tab on screen
+  int view_request = -1;   // a View to switch to at the next frame (API, keyboard), -1 none
 
   // The Train view (training_app.h); `shipped` keeps the pad's own model while a trained one is used.
   Training training;

@@ -17,7 +17,7 @@ struct Fonts {
   ImFont* big = nullptr;  // the predicted digit (digits and '?' only)
   float ui_px = 0;        // ui font size in window units, as built
   float big_px = 0;
-  float dpr = 0;          // pixel ratio it was built for
+  float dpr = 0;  // pixel ratio it was built for
 
   // Rebuilds the atlas (and its GL texture) if ui_px or dpr differ from the last build.
   // ttf may be empty: then ImGui's built-in bitmap font is scaled instead.

@@ -22,7 +22,9 @@ constexpr Stop kPositive[] = {
 };
 // 0 -> black, then navy, blue, pale cyan.
 constexpr Stop kNegative[] = {
-    {0.00f, 0.00f, 0.00f, 0.02f}, {0.35f, 0.05f, 0.16f, 0.45f}, {0.70f, 0.16f, 0.47f, 0.86f},
+    {0.00f, 0.00f, 0.00f, 0.02f},
+    {0.35f, 0.05f, 0.16f, 0.45f},
+    {0.70f, 0.16f, 0.47f, 0.86f},
     {1.00f, 0.62f, 0.90f, 1.00f},
 };
 
@@ -47,7 +49,10 @@ void heat_rgba(float t, uint8_t* rgba) {
   if (!(t == t)) t = 0;  // NaN shows as zero rather than as a random colour
   t = std::clamp(t, -1.0f, 1.0f);
   float rgb[3];
-  if (t >= 0) lookup(kPositive, t, rgb); else lookup(kNegative, -t, rgb);
+  if (t >= 0)
+    lookup(kPositive, t, rgb);
+  else
+    lookup(kNegative, -t, rgb);
   for (int i = 0; i < 3; ++i) rgba[i] = static_cast<uint8_t>(rgb[i] * 255.0f + 0.5f);
   rgba[3] = 255;
 }

@@ -37,9 +37,7 @@ void handle_key(app::State& s, const SDL_KeyboardEvent& k) {
       if (ctrl) s.commands.undo = true;
       break;
     case SDLK_BACKSPACE:
-    case SDLK_u:
-      s.commands.undo = true;
-      break;
+    case SDLK_u: s.commands.undo = true; break;
     case SDLK_DELETE:
     case SDLK_c:
       if (!ctrl) s.commands.clear = true;
@@ -47,21 +45,12 @@ void handle_key(app::State& s, const SDL_KeyboardEvent& k) {
     // The Layers view's stepping (a presenter's clicker sends Page Up/Down). Taken from SDL's events
     // rather than ImGui's key state: a press and its release within one frame would be lost there.
     case SDLK_RIGHT:
-    case SDLK_PAGEDOWN:
-      s.commands.layer_step += 1;
-      break;
+    case SDLK_PAGEDOWN: s.commands.layer_step += 1; break;
     case SDLK_LEFT:
-    case SDLK_PAGEUP:
-      s.commands.layer_step -= 1;
-      break;
-    case SDLK_HOME:
-      s.commands.layer_step = -1000;
-      break;
-    case SDLK_END:
-      s.commands.layer_step = 1000;
-      break;
-    default:
-      break;
+    case SDLK_PAGEUP: s.commands.layer_step -= 1; break;
+    case SDLK_HOME: s.commands.layer_step = -1000; break;
+    case SDLK_END: s.commands.layer_step = 1000; break;
+    default: break;
   }
 }
 
@@ -76,9 +65,7 @@ void step(void* arg) {
     input = true;
     ImGui_ImplSDL2_ProcessEvent(&e);
     switch (e.type) {
-      case SDL_QUIT:
-        s.running = false;
-        break;
+      case SDL_QUIT: s.running = false; break;
       case SDL_MOUSEMOTION:
         rt.mouse_x = static_cast<float>(e.motion.x);
         rt.mouse_y = static_cast<float>(e.motion.y);
@@ -97,15 +84,12 @@ void step(void* arg) {
         if (e.window.event == SDL_WINDOWEVENT_FOCUS_LOST)  // a stroke must not outlive the focus
           s.pointer_events.push_back({app::PointerEvent::Up, rt.mouse_x, rt.mouse_y});
         break;
-      case SDL_KEYDOWN:
-        handle_key(s, e.key);
-        break;
+      case SDL_KEYDOWN: handle_key(s, e.key); break;
       case SDL_DROPFILE:
         app::load_model_file(s, e.drop.file);
         SDL_free(e.drop.file);
         break;
-      default:
-        break;
+      default: break;
     }
   }
 

@@ -17,7 +17,7 @@ struct Assets {
   std::vector<uint8_t> font;   // a TrueType file, or empty (ImGui's built-in font is used)
   std::vector<uint8_t> model;  // the default model file, or empty (the page says none is loaded)
   std::string model_name;
-  std::string problem;         // why the default model is missing, if it is
+  std::string problem;  // why the default model is missing, if it is
 };
 
 // Browser: the bytes the page's loader fetched (with its progress bar) before starting the program.

@@ -96,11 +96,15 @@ void frame_presented(app::State& s) {
     t.want_data = false;
     const char* dir = std::getenv("MNIST_DIR");
     dl::Dataset train, test;
-    dl::Status st = dir ? dl::load_mnist(dir, "train", &train) : dl::Status::Error(
-        "Training needs the MNIST files: set MNIST_DIR to their folder (scripts/get_mnist.sh downloads them) and start the app again.");
+    dl::Status st = dir ? dl::load_mnist(dir, "train", &train)
+                        : dl::Status::Error(
+                              "Training needs the MNIST files: set MNIST_DIR to their folder (scripts/get_mnist.sh "
+                              "downloads them) and start the app again.");
     if (st.ok()) st = dl::load_mnist(dir, "test", &test);
-    if (st.ok()) app::training_set_data(s, std::move(train), std::move(test));
-    else app::training_data_failed(s, st.message(), dir == nullptr);
+    if (st.ok())
+      app::training_set_data(s, std::move(train), std::move(test));
+    else
+      app::training_data_failed(s, st.message(), dir == nullptr);
   }
   if (!t.download.empty()) {
     FILE* f = std::fopen(t.download_name.c_str(), "wb");

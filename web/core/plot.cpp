@@ -58,9 +58,15 @@ void LinePlot(const char* title, ImVec2 size, const PlotAxes& a, const PlotSerie
     for (int k = 0; k < s.count; k += step) {
       const float x = *reinterpret_cast<const float*>(xb + static_cast<size_t>(k) * s.stride);
       const float y = *reinterpret_cast<const float*>(yb + static_cast<size_t>(k) * s.stride);
-      if (!std::isfinite(y)) { have = false; continue; }
+      if (!std::isfinite(y)) {
+        have = false;
+        continue;
+      }
       const ImVec2 p(f0.x + (x - a.x_min) * xs, f1.y - (fy(y) - y0) * ys);
-      if (have) dl->AddLine(prev, p, s.color, 2.0f); else if (s.count == 1) dl->AddCircleFilled(p, 3.0f, s.color);
+      if (have)
+        dl->AddLine(prev, p, s.color, 2.0f);
+      else if (s.count == 1)
+        dl->AddCircleFilled(p, 3.0f, s.color);
       prev = p;
       have = true;
     }

@@ -18,8 +18,8 @@ struct PlotSeries {
 struct PlotAxes {
   float x_min = 0, x_max = 1;
   float y_min = 0, y_max = 1;
-  bool y_log = false;          // logarithmic y (y_min must be > 0)
-  const char* x_label = "";    // e.g. "epoch"
+  bool y_log = false;        // logarithmic y (y_min must be > 0)
+  const char* x_label = "";  // e.g. "epoch"
   const char* y_format = "%.2f";
 };
 

@@ -10,12 +10,12 @@ namespace app {
 
 namespace {
 
-constexpr float kMinStep = 0.003f;        // drop samples closer than this to the last (pad units)
-constexpr float kSmoothStep = 0.008f;     // Catmull-Rom: one point per this much length
+constexpr float kMinStep = 0.003f;     // drop samples closer than this to the last (pad units)
+constexpr float kSmoothStep = 0.008f;  // Catmull-Rom: one point per this much length
 constexpr int kMaxSubdiv = 8;
-constexpr float kScreenPen = 0.055f;      // on-screen pen width, fraction of the pad side
-constexpr float kInkPenScale = 0.13f;     // network pen width, fraction of the drawing's larger side
-constexpr float kInkPenMin = 0.015f;      // ... clamped to this range of the pad side
+constexpr float kScreenPen = 0.055f;   // on-screen pen width, fraction of the pad side
+constexpr float kInkPenScale = 0.13f;  // network pen width, fraction of the drawing's larger side
+constexpr float kInkPenMin = 0.015f;   // ... clamped to this range of the pad side
 constexpr float kInkPenMax = 0.09f;
 
 ImVec2 catmull_rom(ImVec2 p0, ImVec2 p1, ImVec2 p2, ImVec2 p3, float t) {
@@ -124,12 +124,12 @@ void DrawPad::Draw(const std::vector<PointerEvent>& events, float side, bool acc
   const float rounding = side * 0.02f;
   draw->AddRectFilled(rect_min_, rect_max, IM_COL32(12, 14, 18, 255), rounding);
   draw->AddRect(rect_min_, rect_max, ImGui::IsItemHovered() ? IM_COL32(120, 140, 170, 255) : IM_COL32(70, 78, 92, 255),
-              rounding, 0, 2.0f);
+                rounding, 0, 2.0f);
   if (strokes_.empty()) {
     const char* hint = "Draw a digit here";
     const ImVec2 ts = ImGui::CalcTextSize(hint);
     draw->AddText(ImVec2(rect_min_.x + (side - ts.x) * 0.5f, rect_min_.y + (side - ts.y) * 0.5f),
-                IM_COL32(110, 118, 130, 255), hint);
+                  IM_COL32(110, 118, 130, 255), hint);
   }
 
   // Ink: thick polylines, with a disc at every point for round caps and round joins.
@@ -154,8 +154,10 @@ void DrawPad::Rasterise(float* out, int side) {
   float x0 = 1e9f, y0 = 1e9f, x1 = -1e9f, y1 = -1e9f;
   for (const Stroke& s : strokes_) {
     for (const ImVec2& p : s.points) {
-      x0 = std::min(x0, p.x); y0 = std::min(y0, p.y);
-      x1 = std::max(x1, p.x); y1 = std::max(y1, p.y);
+      x0 = std::min(x0, p.x);
+      y0 = std::min(y0, p.y);
+      x1 = std::max(x1, p.x);
+      y1 = std::max(y1, p.y);
     }
   }
   const float extent = std::max(x1 - x0, y1 - y0);

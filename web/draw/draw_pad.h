@@ -45,7 +45,7 @@ class DrawPad {
   void Smooth(const Stroke& s);
 
   std::vector<Stroke> strokes_;
-  std::vector<ImVec2> smooth_;   // scratch for Smooth()
+  std::vector<ImVec2> smooth_;  // scratch for Smooth()
   bool drawing_ = false;
   int version_ = 0;
   ImVec2 rect_min_ = ImVec2(0, 0);

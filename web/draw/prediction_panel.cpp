@@ -80,7 +80,7 @@ void PredictionPanel::DrawBars(const Prediction& p, float width, bool columns) {
       const char label[2] = {static_cast<char>('0' + d), 0};
       const ImVec2 ts = ImGui::CalcTextSize(label);
       draw->AddText(ImVec2(a.x + d * col_w + (col_w - ts.x) * 0.5f, a.y + chart_h + line * 0.15f),
-                  ImGui::GetColorU32(ImGuiCol_Text), label);
+                    ImGui::GetColorU32(ImGuiCol_Text), label);
     }
     ImGui::Dummy(ImVec2(width, chart_h + line * 1.3f));
     return;
@@ -106,7 +106,7 @@ void PredictionPanel::DrawBars(const Prediction& p, float width, bool columns) {
       std::snprintf(pct, sizeof(pct), "%.1f%%", 100.0f * v);
       const ImVec2 ts = ImGui::CalcTextSize(pct);
       draw->AddText(ImVec2(a.x + width - ts.x, y + (row_h - line) * 0.5f),
-                  top ? ImGui::GetColorU32(ImGuiCol_Text) : kMuted, pct);
+                    top ? ImGui::GetColorU32(ImGuiCol_Text) : kMuted, pct);
     }
   }
   ImGui::Dummy(ImVec2(width, row_h * dl::kClasses));

@@ -16,12 +16,17 @@ void FeatureAtlas::Update(const float* values, int count, int maps, int h, int w
   // the existing one in place.
   if (maps != maps_ || h != h_ || w != w_ || cols != cols_ || !texture_) {
     texture_ = std::make_unique<GlTexture>();
-    maps_ = maps; h_ = h; w_ = w; cols_ = cols; rows_ = rows;
+    maps_ = maps;
+    h_ = h;
+    w_ = w;
+    cols_ = cols;
+    rows_ = rows;
     rgba_.assign(static_cast<size_t>(rows * h) * (cols * w) * 4, 0);
     scale_.assign(maps, 1.0f);
   }
   const int map_size = h * w;
-  min_ = 0; max_ = 0;
+  min_ = 0;
+  max_ = 0;
   float layer_abs = 0;
   for (int i = 0; i < count; ++i) {
     min_ = std::min(min_, values[i]);
@@ -47,10 +52,12 @@ void FeatureAtlas::Update(const float* values, int count, int maps, int h, int w
         const int i = m * map_size + y * w + x;
         uint8_t* px = row + x * 4;
         if (i >= count) {
-          px[0] = px[1] = px[2] = 40; px[3] = 255;
+          px[0] = px[1] = px[2] = 40;
+          px[3] = 255;
         } else if (colouring == Colouring::Grey) {
           const uint8_t g = static_cast<uint8_t>(std::clamp(values[i], 0.0f, 1.0f) * 255.0f + 0.5f);
-          px[0] = px[1] = px[2] = g; px[3] = 255;
+          px[0] = px[1] = px[2] = g;
+          px[3] = 255;
         } else {
           heat_rgba(values[i] * inv, px);
         }

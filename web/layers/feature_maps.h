@@ -41,8 +41,8 @@ class FeatureAtlas {
 
  private:
   std::unique_ptr<GlTexture> texture_;
-  std::vector<uint8_t> rgba_;   // (rows*h, cols*w, 4)
-  std::vector<float> scale_;    // (maps)
+  std::vector<uint8_t> rgba_;  // (rows*h, cols*w, 4)
+  std::vector<float> scale_;   // (maps)
   int maps_ = 0, h_ = 0, w_ = 0, cols_ = 0, rows_ = 0;
   float min_ = 0, max_ = 0;
 };

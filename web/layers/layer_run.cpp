@@ -20,7 +20,8 @@ const char* LayerStep::kind_name() const {
 
 void LayerRun::Rebuild(const dl::Model* model) {
   steps_.clear();
-  steps_.push_back({"input", LayerStep::Role::Input, dl::LayerKind::Conv, dl::Shape{1, dl::kImageSide, dl::kImageSide}, -1});
+  steps_.push_back(
+      {"input", LayerStep::Role::Input, dl::LayerKind::Conv, dl::Shape{1, dl::kImageSide, dl::kImageSide}, -1});
   if (model) {
     for (int i = 0; i < model->num_layers(); ++i) {
       const dl::Layer& l = model->layer(i);

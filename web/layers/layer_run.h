@@ -15,11 +15,11 @@ namespace app {
 
 struct LayerStep {
   enum class Role { Input, Layer, Softmax };
-  std::string name;      // "input", "conv1", ..., "softmax"
+  std::string name;  // "input", "conv1", ..., "softmax"
   Role role = Role::Input;
   dl::LayerKind kind = dl::LayerKind::Conv;  // for Role::Layer
-  dl::Shape shape;       // of the step's output
-  int model_layer = -1;  // Model::layer index, -1 for the input and softmax steps
+  dl::Shape shape;                           // of the step's output
+  int model_layer = -1;                      // Model::layer index, -1 for the input and softmax steps
   bool is(dl::LayerKind k) const { return role == Role::Layer && kind == k; }
   // "input", "softmax", or the layer's kind ("conv", "batchnorm", "relu", "maxpool", ...).
   const char* kind_name() const;
@@ -39,10 +39,10 @@ class LayerRun {
   const float* input() const { return input_; }
   const float* saliency() const { return saliency_; }
   const float* probs() const { return probs_; }
-  int digit() const { return digit_; }      // -1 without ink or model
+  int digit() const { return digit_; }  // -1 without ink or model
   bool has_input() const { return has_input_; }
-  int runs() const { return runs_; }        // bumps on every Run
-  double run_ms() const { return run_ms_; } // the last forward pass + saliency + copies
+  int runs() const { return runs_; }         // bumps on every Run
+  double run_ms() const { return run_ms_; }  // the last forward pass + saliency + copies
 
  private:
   std::vector<LayerStep> steps_;

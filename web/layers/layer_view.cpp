@@ -17,7 +17,7 @@ namespace app {
 namespace {
 
 const ImU32 kMuted = IM_COL32(150, 158, 172, 255);
-const ImU32 kAccent = IM_COL32(255, 214, 10, 255);   // the current step: yellow, seen from the back row
+const ImU32 kAccent = IM_COL32(255, 214, 10, 255);  // the current step: yellow, seen from the back row
 const ImU32 kBox = IM_COL32(34, 40, 52, 255);
 const ImU32 kBoxDone = IM_COL32(44, 62, 92, 255);
 
@@ -41,8 +41,10 @@ const char* kind_text(const LayerStep& st) {
 
 std::string shape_text(const dl::Shape& s) {
   char buf[64];
-  if (s.h == 1 && s.w == 1) std::snprintf(buf, sizeof(buf), "%d", s.c);
-  else std::snprintf(buf, sizeof(buf), "%d\xc3\x97%d\xc3\x97%d", s.c, s.h, s.w);
+  if (s.h == 1 && s.w == 1)
+    std::snprintf(buf, sizeof(buf), "%d", s.c);
+  else
+    std::snprintf(buf, sizeof(buf), "%d\xc3\x97%d\xc3\x97%d", s.c, s.h, s.w);
   return buf;
 }
 
@@ -64,7 +66,10 @@ int best_cols(int n, float width, float height, float gap) {
   for (int cols = 1; cols <= n; ++cols) {
     const int rows = (n + cols - 1) / cols;
     const float side = std::min((width - gap * (cols - 1)) / cols, (height - gap * (rows - 1)) / rows);
-    if (side > best_side) { best_side = side; best = cols; }
+    if (side > best_side) {
+      best_side = side;
+      best = cols;
+    }
   }
   return best;
 }
@@ -89,8 +94,10 @@ void LayerView::Rebuild(const State& s) {
 void LayerView::Run(State& s) {
   const Prediction& p = s.prediction;
   dl::Model* model = s.model.loaded ? &s.model.model : nullptr;
-  if (source_ >= 0 && test.loaded && source_ < test.set.count) run_.Run(model, test.set.image(source_), true);
-  else run_.Run(model, p.input28, p.has_ink);
+  if (source_ >= 0 && test.loaded && source_ < test.set.count)
+    run_.Run(model, test.set.image(source_), true);
+  else
+    run_.Run(model, p.input28, p.has_ink);
   input_version_ = p.version;
   ran_source_version_ = source_version_;
   ++data_version_;
@@ -101,7 +108,8 @@ void LayerView::Update(State& s) {
     Rebuild(s);
     input_version_ = -1;
   }
-  const bool input_changed = source_ < 0 ? input_version_ != s.prediction.version : ran_source_version_ != source_version_;
+  const bool input_changed =
+      source_ < 0 ? input_version_ != s.prediction.version : ran_source_version_ != source_version_;
   if (input_changed || live == Live::Recompute) Run(s);
   if (live == Live::Upload) ++data_version_;  // the textures are re-uploaded as after a new run
   if (top.Running()) {
@@ -135,7 +143,8 @@ void LayerView::PickTestImage(int index) {
 }
 
 void LayerView::Enlarge(int channel) {
-  if (run_.steps().empty() || channel < 0 || channel >= run_.steps()[current_].shape.c || !spatial(run_.steps()[current_].shape)) {
+  if (run_.steps().empty() || channel < 0 || channel >= run_.steps()[current_].shape.c ||
+      !spatial(run_.steps()[current_].shape)) {
     channel_ = -1;
   } else {
     channel_ = channel;
@@ -196,7 +205,10 @@ void LayerView::DrawNav(State& s, float width) {
   const LayerStep& st = run_.steps()[current_];
   const float bw = ImGui::CalcTextSize("< Back").x + ImGui::GetStyle().FramePadding.x * 2;
   ImGui::BeginDisabled(current_ == 0);
-  if (ImGui::Button("< Back", ImVec2(bw, ImGui::GetFrameHeight() * 1.4f))) { StepBy(-1); scroll_to_current_ = true; }
+  if (ImGui::Button("< Back", ImVec2(bw, ImGui::GetFrameHeight() * 1.4f))) {
+    StepBy(-1);
+    scroll_to_current_ = true;
+  }
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginGroup();
@@ -210,13 +222,17 @@ void LayerView::DrawNav(State& s, float width) {
   const ImGuiStyle& style = ImGui::GetStyle();
   const float cw = ImGui::GetFrameHeight() + style.ItemInnerSpacing.x + ImGui::CalcTextSize("Classroom").x;
   if (!s.layout.phone) {
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), style.WindowPadding.x + width - nw - style.ItemSpacing.x * 2 - cw));
+    ImGui::SameLine(
+        std::max(ImGui::GetCursorPosX(), style.WindowPadding.x + width - nw - style.ItemSpacing.x * 2 - cw));
     bool classroom = s.classroom;
     if (ImGui::Checkbox("Classroom", &classroom)) s.commands.toggle_classroom = true;
   }
   ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetStyle().WindowPadding.x + width - nw));
   ImGui::BeginDisabled(current_ >= n - 1);
-  if (ImGui::Button("Next >", ImVec2(nw, ImGui::GetFrameHeight() * 1.4f))) { StepBy(1); scroll_to_current_ = true; }
+  if (ImGui::Button("Next >", ImVec2(nw, ImGui::GetFrameHeight() * 1.4f))) {
+    StepBy(1);
+    scroll_to_current_ = true;
+  }
   ImGui::EndDisabled();
 }
 
@@ -224,11 +240,15 @@ void LayerView::DrawInputColumn(State& s, float width, float height, bool row) {
   const Layout& L = s.layout;
   // The small pad: the same drawing as the Draw view. In a column (landscape) everything stacks;
   // in a row (portrait: a tablet upright) the pad, the input and the gallery sit side by side.
-  const float side = row ? std::min(width * 0.4f, height * 0.8f) : std::min(width, L.height * (s.classroom ? 0.28f : 0.36f));
+  const float side =
+      row ? std::min(width * 0.4f, height * 0.8f) : std::min(width, L.height * (s.classroom ? 0.28f : 0.36f));
   const float x_start = ImGui::GetCursorScreenPos().x;
   if (row) ImGui::BeginGroup();
   const ImVec2 pa = ImGui::GetCursorScreenPos();
-  pad_rect_[0] = pa.x; pad_rect_[1] = pa.y; pad_rect_[2] = side; pad_rect_[3] = side;
+  pad_rect_[0] = pa.x;
+  pad_rect_[1] = pa.y;
+  pad_rect_[2] = side;
+  pad_rect_[3] = side;
   s.pad.Draw(s.pointer_events, side, !ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup));
   if (s.pad.Version() != drawn_pad_version_) {  // drawing again means "show my drawing"
     drawn_pad_version_ = s.pad.Version();
@@ -283,8 +303,8 @@ void LayerView::DrawInputColumn(State& s, float width, float height, bool row) {
   if (hover_valid_) {
     const float px = in_side / dl::kImageSide;
     draw->AddRect(ImVec2(ia.x + hover_box_.x0 * px, ia.y + hover_box_.y0 * px),
-                  ImVec2(ia.x + (hover_box_.x1 + 1) * px, ia.y + (hover_box_.y1 + 1) * px), IM_COL32(0, 255, 170, 255), 0,
-                  0, 2.0f);
+                  ImVec2(ia.x + (hover_box_.x1 + 1) * px, ia.y + (hover_box_.y1 + 1) * px), IM_COL32(0, 255, 170, 255),
+                  0, 0, 2.0f);
   }
   ImGui::SameLine();
   ImGui::BeginGroup();
@@ -353,8 +373,7 @@ void LayerView::DrawGallery(State& s, float width) {
     ImGui::PushID(index);
     const ImVec2 a = ImGui::GetCursorScreenPos();
     if (ImGui::ImageButton(gallery_.Id(), ImVec2(cell, cell), uv0, uv1, 0)) PickTestImage(index);
-    if (index == source_)
-      ImGui::GetWindowDrawList()->AddRect(a, ImVec2(a.x + cell, a.y + cell), kAccent, 0, 0, 2.0f);
+    if (index == source_) ImGui::GetWindowDrawList()->AddRect(a, ImVec2(a.x + cell, a.y + cell), kAccent, 0, 0, 2.0f);
     ImGui::PopID();
   }
 }
@@ -381,9 +400,11 @@ void LayerView::DrawMaps(State& s, float width, float height) {
     ImGui::RadioButton("each map to its own maximum", &n, 1);
     norm = n == 0 ? Normalisation::PerLayer : Normalisation::PerMap;
   } else {
-    ImGui::TextColored(ImColor(kMuted).Value, norm == Normalisation::PerLayer ? "one scale for the layer" : "each map scaled to its maximum");
+    ImGui::TextColored(ImColor(kMuted).Value,
+                       norm == Normalisation::PerLayer ? "one scale for the layer" : "each map scaled to its maximum");
   }
-  ImGui::TextColored(ImColor(kMuted).Value, "%d maps of %d\xc3\x97%d. Click one to enlarge it.", st.shape.c, st.shape.h, st.shape.w);
+  ImGui::TextColored(ImColor(kMuted).Value, "%d maps of %d\xc3\x97%d. Click one to enlarge it.", st.shape.c, st.shape.h,
+                     st.shape.w);
   ImGui::EndGroup();
 
   const float top = ImGui::GetCursorScreenPos().y;
@@ -391,8 +412,9 @@ void LayerView::DrawMaps(State& s, float width, float height) {
   const float gap = std::max(2.0f, ImGui::GetFontSize() * 0.2f);
   const int n = st.shape.c;
   const int cols = best_cols(n, width, avail_h, gap);
-  const float side = std::max(4.0f, std::floor(std::min((width - gap * (cols - 1)) / cols,
-                                                        (avail_h - gap * ((n + cols - 1) / cols - 1)) / ((n + cols - 1) / cols))));
+  const float side =
+      std::max(4.0f, std::floor(std::min((width - gap * (cols - 1)) / cols,
+                                         (avail_h - gap * ((n + cols - 1) / cols - 1)) / ((n + cols - 1) / cols))));
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImGuiIO& io = ImGui::GetIO();
   ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(gap, gap));  // rows as far apart as columns
@@ -405,7 +427,8 @@ void LayerView::DrawMaps(State& s, float width, float height) {
     const bool clicked = ImGui::InvisibleButton("map", ImVec2(side, side));
     ImGui::PopID();
     draw->AddImage(atlas.Id(), a, ImVec2(a.x + side, a.y + side), uv0, uv1);
-    if (c == channel_) draw->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(a.x + side + 2, a.y + side + 2), kAccent, 0, 0, 3.0f);
+    if (c == channel_)
+      draw->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(a.x + side + 2, a.y + side + 2), kAccent, 0, 0, 3.0f);
     if (clicked && io.MouseDragMaxDistanceSqr[0] < 100.0f) {
       channel_ = channel_ == c ? -1 : c;
       if (channel_ >= 0 && test.loaded && st.model_layer >= 0) StartTopImages(s, current_, channel_);
@@ -434,11 +457,14 @@ void LayerView::DrawVector(State& s, float width, float height) {
     atlas_norm_[current_] = norm;
   }
   const float scale = std::max(std::fabs(atlas.Min()), atlas.Max());
-  draw_heat_legend(atlas.Signed() ? -scale : 0.0f, scale, atlas.Signed(), std::min(width * 0.4f, ImGui::GetFontSize() * 14),
-                   ImGui::GetFontSize() * 0.7f);
-  if (rows > 1) ImGui::TextColored(ImColor(kMuted).Value, "%d values, in rows of %d", count, row);
-  else ImGui::TextColored(ImColor(kMuted).Value, "%d values", count);
-  const float cell = std::max(2.0f, std::min(width / row, std::min(ImGui::GetFontSize() * 2.5f, (height * 0.8f) / rows)));
+  draw_heat_legend(atlas.Signed() ? -scale : 0.0f, scale, atlas.Signed(),
+                   std::min(width * 0.4f, ImGui::GetFontSize() * 14), ImGui::GetFontSize() * 0.7f);
+  if (rows > 1)
+    ImGui::TextColored(ImColor(kMuted).Value, "%d values, in rows of %d", count, row);
+  else
+    ImGui::TextColored(ImColor(kMuted).Value, "%d values", count);
+  const float cell =
+      std::max(2.0f, std::min(width / row, std::min(ImGui::GetFontSize() * 2.5f, (height * 0.8f) / rows)));
   const ImVec2 a = ImGui::GetCursorScreenPos();
   ImGui::Image(atlas.Id(), ImVec2(cell * row, cell * rows));
   if (ImGui::IsItemHovered()) {
@@ -488,7 +514,10 @@ void LayerView::DrawDetail(State& s, float width) {
     FeatureAtlas& atlas = atlases_[current_];
     ImGui::Text("Channel %d", channel_);
     ImGui::SameLine();
-    if (ImGui::SmallButton("close")) { channel_ = -1; return; }
+    if (ImGui::SmallButton("close")) {
+      channel_ = -1;
+      return;
+    }
     const float side = std::min(width * 0.7f, ImGui::GetFontSize() * 8.5f);
     ImVec2 uv0, uv1;
     atlas.MapUv(channel_, &uv0, &uv1);
@@ -500,9 +529,11 @@ void LayerView::DrawDetail(State& s, float width) {
       hover_next_ = true;
       hover_box_ = run_.fields().box(st.model_layer, y, x);
       const float v = run_.activations(current_)[(static_cast<size_t>(channel_) * st.shape.h + y) * st.shape.w + x];
-      ImGui::SetTooltip("(%d, %d): %.4g \xe2\x80\x94 its receptive field is outlined on the input", x, y, static_cast<double>(v));
+      ImGui::SetTooltip("(%d, %d): %.4g \xe2\x80\x94 its receptive field is outlined on the input", x, y,
+                        static_cast<double>(v));
       const float cw = side / st.shape.w, ch = side / st.shape.h;
-      draw->AddRect(ImVec2(a.x + x * cw, a.y + y * ch), ImVec2(a.x + (x + 1) * cw, a.y + (y + 1) * ch), IM_COL32(0, 255, 170, 255), 0, 0, 2.0f);
+      draw->AddRect(ImVec2(a.x + x * cw, a.y + y * ch), ImVec2(a.x + (x + 1) * cw, a.y + (y + 1) * ch),
+                    IM_COL32(0, 255, 170, 255), 0, 0, 2.0f);
     }
   }
   // What the channel responds to, then the filter behind the map: for a convolution its kernels
@@ -519,13 +550,19 @@ void LayerView::DrawDetail(State& s, float width) {
   // While live, every frame uploads again (the frame-rate measurement); else once per model.
   const KernelsKey key{conv_step, first ? -1 : channel_, model_version_, live != Live::Off ? data_version_ : 0};
   if (!(kernels_shown_ == key) || !kernels_.Valid()) {
-    if (first) kernels_.Update(w, filters * k * k, filters, k, k, 0, Normalisation::PerLayer);
-    else kernels_.Update(w + static_cast<size_t>(channel_) * in_c * k * k, in_c * k * k, in_c, k, k, 0, Normalisation::PerLayer);
+    if (first)
+      kernels_.Update(w, filters * k * k, filters, k, k, 0, Normalisation::PerLayer);
+    else
+      kernels_.Update(w + static_cast<size_t>(channel_) * in_c * k * k, in_c * k * k, in_c, k, k, 0,
+                      Normalisation::PerLayer);
     kernels_shown_ = key;
   }
   ImGui::Spacing();
-  if (first) ImGui::Text("Filters of %s: %d kernels %dx%d", run_.steps()[conv_step].name.c_str(), filters, k, k);
-  else ImGui::Text("Filter %d of %s: its %dx%d kernel on each of the %d input maps", channel_, run_.steps()[conv_step].name.c_str(), k, k, in_c);
+  if (first)
+    ImGui::Text("Filters of %s: %d kernels %dx%d", run_.steps()[conv_step].name.c_str(), filters, k, k);
+  else
+    ImGui::Text("Filter %d of %s: its %dx%d kernel on each of the %d input maps", channel_,
+                run_.steps()[conv_step].name.c_str(), k, k, in_c);
   const int n = first ? filters : in_c;
   const float gap = std::max(3.0f, ImGui::GetFontSize() * 0.2f);
   const int cols = std::max(1, std::min(n, static_cast<int>((width + gap) / (ImGui::GetFontSize() * 1.6f + gap))));
@@ -547,7 +584,8 @@ void LayerView::DrawDetail(State& s, float width) {
 int LayerView::ConvBehind(int step) const {
   for (int i = step; i >= 1; --i) {
     if (run_.steps()[i].is(dl::LayerKind::Conv)) return i;
-    if (!run_.steps()[i].is(dl::LayerKind::BatchNorm) && !run_.steps()[i].is(dl::LayerKind::ReLU)) return -1;  // only conv -> bn -> relu
+    if (!run_.steps()[i].is(dl::LayerKind::BatchNorm) && !run_.steps()[i].is(dl::LayerKind::ReLU))
+      return -1;  // only conv -> bn -> relu
   }
   return -1;
 }
@@ -607,14 +645,16 @@ void LayerView::DrawTop(State& s, float width) {
     draw->AddRect(ImVec2(a.x + b.x0 * px, a.y + b.y0 * px), ImVec2(a.x + (b.x1 + 1) * px, a.y + (b.y1 + 1) * px),
                   IM_COL32(0, 255, 170, 255), 0, 0, 2.0f);
   }
-  ImGui::TextColored(ImColor(kMuted).Value, "%d test images in %.1f s; click one to use it", test.set.count, top.Ms() / 1000.0);
+  ImGui::TextColored(ImColor(kMuted).Value, "%d test images in %.1f s; click one to use it", test.set.count,
+                     top.Ms() / 1000.0);
 }
 
 void LayerView::HandleSwipe(State& s) {
   // A horizontal swipe (touch, or a mouse drag) outside the pad steps: left = next, right = back.
   const ImGuiIO& io = ImGui::GetIO();
   const auto on_pad = [&](ImVec2 p) {
-    return p.x >= pad_rect_[0] && p.y >= pad_rect_[1] && p.x < pad_rect_[0] + pad_rect_[2] && p.y < pad_rect_[1] + pad_rect_[3];
+    return p.x >= pad_rect_[0] && p.y >= pad_rect_[1] && p.x < pad_rect_[0] + pad_rect_[2] &&
+           p.y < pad_rect_[1] + pad_rect_[3];
   };
   if (ImGui::IsMouseClicked(0)) {
     swipe_armed_ = !on_pad(io.MousePos);

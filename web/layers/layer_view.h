@@ -74,9 +74,9 @@ class LayerView {
   bool HasInput() const { return run_.has_input(); }
   int Runs() const { return run_.runs(); }
   double RunMs() const { return run_.run_ms(); }  // the last forward pass + saliency + copies
-  double DrawMs() const { return draw_ms_; }  // the last Draw(): Update, texture uploads, ImGui calls
+  double DrawMs() const { return draw_ms_; }      // the last Draw(): Update, texture uploads, ImGui calls
 
-  TestImages test;                       // the MNIST test set, when the page could load it
+  TestImages test;  // the MNIST test set, when the page could load it
   TopImages top;
   Normalisation norm = Normalisation::PerLayer;
   bool show_saliency = true;
@@ -100,40 +100,40 @@ class LayerView {
   void HandleSwipe(State& s);
   int ConvBehind(int step) const;  // the convolution step whose output this step shows, or -1
 
-  LayerRun run_;                              // the steps, their outputs, the saliency
-  std::vector<FeatureAtlas> atlases_;         // per step, created when first shown
-  std::vector<int> atlas_version_;            // data_version_ in each atlas (-1: none)
+  LayerRun run_;                       // the steps, their outputs, the saliency
+  std::vector<FeatureAtlas> atlases_;  // per step, created when first shown
+  std::vector<int> atlas_version_;     // data_version_ in each atlas (-1: none)
   std::vector<Normalisation> atlas_norm_;
-  FeatureAtlas kernels_;                      // the enlarged channel's kernels (or all first-layer kernels)
+  FeatureAtlas kernels_;  // the enlarged channel's kernels (or all first-layer kernels)
   KernelsKey kernels_shown_;
   FeatureAtlas gallery_;
   int gallery_page_ = 0;
   GalleryKey gallery_shown_;
   FeatureAtlas top_atlas_;
-  TopKey top_shown_;                          // which hits are in top_atlas_
-  std::vector<float> top_pixels_;             // (9, 784) scratch for top_atlas_
-  GlTexture input_tex_;                       // the input with the saliency over it (28, 28)
+  TopKey top_shown_;               // which hits are in top_atlas_
+  std::vector<float> top_pixels_;  // (9, 784) scratch for top_atlas_
+  GlTexture input_tex_;            // the input with the saliency over it (28, 28)
   uint8_t input_rgba_[dl::kImageSize * 4] = {};
   int input_tex_version_ = -1;
 
   int model_version_ = -1;
-  int input_version_ = -1;                    // Prediction::version or test pick it was run for
-  int source_ = -1;                           // -1 drawing, else the test image
-  int source_version_ = 0;                    // bumps on every pick
+  int input_version_ = -1;  // Prediction::version or test pick it was run for
+  int source_ = -1;         // -1 drawing, else the test image
+  int source_version_ = 0;  // bumps on every pick
   int ran_source_version_ = -1;
-  int data_version_ = 0;                      // bumps with each run (and each frame while live)
+  int data_version_ = 0;  // bumps with each run (and each frame while live)
   double draw_ms_ = 0;
   int current_ = 0;
   int channel_ = -1;
-  bool hover_valid_ = false;                  // a unit was hovered last frame: outline its receptive field
-  bool hover_next_ = false;                   // ... and this frame (the input is drawn before the maps)
+  bool hover_valid_ = false;  // a unit was hovered last frame: outline its receptive field
+  bool hover_next_ = false;   // ... and this frame (the input is drawn before the maps)
   dl::PixelBox hover_box_;
-  bool scroll_to_current_ = true;             // bring the current step into view in the strip
+  bool scroll_to_current_ = true;  // bring the current step into view in the strip
   int drawn_pad_version_ = -1;
   float grid_top_origin_ = 0;
   ImVec2 swipe_start_ = ImVec2(-1, -1);
   bool swipe_armed_ = false;
-  float pad_rect_[4] = {};                    // where the small pad is, to keep swipes off it
+  float pad_rect_[4] = {};  // where the small pad is, to keep swipes off it
 };
 
 }  // namespace app

@@ -13,10 +13,10 @@
 namespace app {
 
 struct TestImages {
-  dl::Dataset set;        // (count, 784) in [0, 1]
+  dl::Dataset set;  // (count, 784) in [0, 1]
   bool loaded = false;
-  std::string problem;    // why there are none ("" while not tried or after a success)
-  int version = 0;        // bumps on every load
+  std::string problem;  // why there are none ("" while not tried or after a success)
+  int version = 0;      // bumps on every load
 
   // images_gz, labels_gz: the two files' bytes (gzipped or raw IDX). On failure nothing changes but
   // `problem`.

@@ -7,23 +7,29 @@
 
 namespace app {
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 void TopImages::Start(const dl::Model& model, int model_version, const TestImages& test, int layer, int channel) {
   // A copy of the network: the same spec, then the parameters and buffers copied over (same sizes,
   // so the vectors keep their storage and the layers' pointers into it stay valid).
   if (copy_.spec() != model.spec() || copy_.num_layers() != model.num_layers()) {
     dl::Model m;
-    if (!dl::Model::build(model.spec(), 1, &m).ok()) { running_ = false; return; }
+    if (!dl::Model::build(model.spec(), 1, &m).ok()) {
+      running_ = false;
+      return;
+    }
     // The largest batch up to kBatch that the model's budget allows (batch 1 always does: the
     // model was built within it); the two buffers are then at most its activations.
     batch_ = kBatch;
     while (batch_ > 1 && !m.plan(batch_).ok()) batch_ /= 2;
-    if (!m.plan(batch_).ok()) { running_ = false; return; }
+    if (!m.plan(batch_).ok()) {
+      running_ = false;
+      return;
+    }
     copy_ = std::move(m);
     size_t largest = 0;
-    for (int i = 0; i < copy_.num_layers(); ++i) largest = std::max(largest, static_cast<size_t>(copy_.layer(i).out().size()));
+    for (int i = 0; i < copy_.num_layers(); ++i)
+      largest = std::max(largest, static_cast<size_t>(copy_.layer(i).out().size()));
     largest = std::max(largest, static_cast<size_t>(dl::kImageSize));
     bufs_.assign(2, std::vector<float>(largest * static_cast<size_t>(batch_)));
   }
@@ -36,8 +42,8 @@ void TopImages::Start(const dl::Model& model, int model_version, const TestImage
   total_ = test.loaded ? test.set.count : 0;
   hits_.clear();
   ms_ = 0;
-  running_ = total_ > 0 && layer >= 0 && layer < copy_.num_layers() && channel >= 0 &&
-             channel < copy_.layer(layer).out().c;
+  running_ =
+      total_ > 0 && layer >= 0 && layer < copy_.num_layers() && channel >= 0 && channel < copy_.layer(layer).out().c;
   done_ = false;
 }
 

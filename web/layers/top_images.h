@@ -20,9 +20,9 @@ class TopImages {
   static constexpr int kBatch = 32;  // images per forward pass, or fewer when the model's budget asks
 
   struct Hit {
-    int index = -1;     // test-set image
-    float value = 0;    // the channel's maximum on it
-    int y = 0, x = 0;   // where the maximum is, in the layer's output map
+    int index = -1;    // test-set image
+    float value = 0;   // the channel's maximum on it
+    int y = 0, x = 0;  // where the maximum is, in the layer's output map
   };
 
   // Starts (or restarts) a scan of layer `layer` (model layer index), channel `channel`.
@@ -47,7 +47,7 @@ class TopImages {
   int layer_ = -1, channel_ = -1, model_version_ = -1;
   int next_ = 0, total_ = 0;
   bool running_ = false, done_ = false;
-  double ms_ = 0;                         // time spent so far
+  double ms_ = 0;  // time spent so far
 };
 
 }  // namespace app

@@ -42,6 +42,7 @@ class BackgroundTrainer {
     ~Turn();
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
+
    private:
     BackgroundTrainer& t_;
     std::unique_lock<std::mutex> lock_;

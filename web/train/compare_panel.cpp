@@ -13,12 +13,14 @@ void Compare::Draw(float width, float height) const {
   if (done.empty() && !running) return;
   const ImVec4 title(0.55f, 0.62f, 0.75f, 1.0f);
   ImGui::TextColored(title, "Compare: the influence of hidden layers");
-  ImGui::TextColored(ImVec4(0.55f, 0.58f, 0.63f, 1.0f), "same budget: %s, lr %g, batch %d, %g epoch(s), %s images, seed %llu%s%s",
+  ImGui::TextColored(ImVec4(0.55f, 0.58f, 0.63f, 1.0f),
+                     "same budget: %s, lr %g, batch %d, %g epoch(s), %s images, seed %llu%s%s",
                      dl::optimizer_name(base.optimizer), static_cast<double>(base.lr), base.batch,
                      static_cast<double>(base.epochs), base.subset > 0 ? std::to_string(base.subset).c_str() : "all",
                      static_cast<unsigned long long>(base.seed), running ? "; training " : "", current.c_str());
-  static const ImU32 kColors[] = {IM_COL32(200, 200, 200, 255), IM_COL32(250, 170, 90, 255), IM_COL32(240, 110, 110, 255),
-                                  IM_COL32(110, 160, 240, 255), IM_COL32(110, 220, 140, 255), IM_COL32(200, 130, 240, 255),
+  static const ImU32 kColors[] = {IM_COL32(200, 200, 200, 255), IM_COL32(250, 170, 90, 255),
+                                  IM_COL32(240, 110, 110, 255), IM_COL32(110, 160, 240, 255),
+                                  IM_COL32(110, 220, 140, 255), IM_COL32(200, 130, 240, 255),
                                   IM_COL32(240, 220, 100, 255)};
   PlotSeries series[8];
   int n = 0;

@@ -16,19 +16,19 @@ struct CompareEntry {
   std::string preset;
   int hidden_layers = 0;
   int64_t params = 0;
-  int64_t flops = 0;        // per image, forward (2 x multiply-accumulates)
-  double seconds = 0;       // of training
-  float test_accuracy = -1; // on the 10,000 test images
+  int64_t flops = 0;         // per image, forward (2 x multiply-accumulates)
+  double seconds = 0;        // of training
+  float test_accuracy = -1;  // on the 10,000 test images
   std::vector<ValPoint> validation;
 };
 
 struct Compare {
   bool running = false;
-  bool include_slow = false;      // R2 too
-  std::vector<std::string> queue; // presets still to train, in order
+  bool include_slow = false;       // R2 too
+  std::vector<std::string> queue;  // presets still to train, in order
   std::vector<CompareEntry> done;
-  TrainOptions base;              // the shared budget
-  std::string current;            // the preset training now ("" = none)
+  TrainOptions base;    // the shared budget
+  std::string current;  // the preset training now ("" = none)
 
   void Draw(float width, float height) const;
 };

@@ -77,7 +77,8 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
         const int k = n == 0 ? 0 : 60 + 195 * n / row_max;
         col = n == 0 ? IM_COL32(28, 31, 38, 255) : IM_COL32(k, k / 3, 40, 255);
       }
-      if (t == sel_true && p == sel_pred) dl->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(b.x + 2, b.y + 2), IM_COL32(255, 255, 255, 255), 0, 0, 2);
+      if (t == sel_true && p == sel_pred)
+        dl->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(b.x + 2, b.y + 2), IM_COL32(255, 255, 255, 255), 0, 0, 2);
       dl->AddRectFilled(a, b, col);
       char num[12];
       std::snprintf(num, sizeof(num), "%d", n);
@@ -85,8 +86,8 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
       // A count wider than its cell (1,135 ones) is drawn smaller rather than left out.
       const float fit = ts.x < cell * 0.92f ? 1.0f : cell * 0.92f / ts.x;
       const ImVec2 sz(ts.x * fit, ts.y * fit);
-      dl->AddText(ImGui::GetFont(), ImGui::GetFontSize() * fit, ImVec2(a.x + (cell - sz.x) * 0.5f, a.y + (cell - sz.y) * 0.5f),
-                  IM_COL32(230, 232, 236, 255), num);
+      dl->AddText(ImGui::GetFont(), ImGui::GetFontSize() * fit,
+                  ImVec2(a.x + (cell - sz.x) * 0.5f, a.y + (cell - sz.y) * 0.5f), IM_COL32(230, 232, 236, 255), num);
       ImGui::SetCursorScreenPos(a);
       ImGui::PushID(t * 10 + p);
       if (ImGui::InvisibleButton("cell", ImVec2(cell - 1, cell - 1))) {
@@ -104,7 +105,8 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
   ImGui::BeginGroup();
   width = rest_w;
   // Per-digit accuracy.
-  if (ImGui::BeginTable("perclass", 11, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_BordersInnerV, ImVec2(width, 0))) {
+  if (ImGui::BeginTable("perclass", 11, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_BordersInnerV,
+                        ImVec2(width, 0))) {
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
     ImGui::TextColored(kMuted, "digit");
@@ -122,7 +124,6 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
     ImGui::EndTable();
   }
 
-
   // The gallery behind the selected cell.
   const float thumb = line * 2.6f;
   const int per_row = std::max(1, static_cast<int>(width / (thumb + 4)));
@@ -135,7 +136,8 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
         if (m.label != sel_true || m.predicted != sel_pred) continue;
         if (shown % per_row) ImGui::SameLine(0, 4);
         DrawDigit(test.image(m.index), thumb);
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("test image %d: %.0f%% sure it is a %d", m.index, 100 * m.confidence, m.predicted);
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("test image %d: %.0f%% sure it is a %d", m.index, 100 * m.confidence, m.predicted);
         if (++shown >= kGalleryMax) break;
       }
     } else {
@@ -144,7 +146,11 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
       for (int i = 0; i < e.count && shown < kGalleryMax; ++i) {
         if (test.labels[i] != sel_true) continue;
         bool wrong = false;
-        for (const dl::Mistake& m : e.mistakes) if (m.index == i) { wrong = true; break; }
+        for (const dl::Mistake& m : e.mistakes)
+          if (m.index == i) {
+            wrong = true;
+            break;
+          }
         if (wrong) continue;
         if (shown % per_row) ImGui::SameLine(0, 4);
         DrawDigit(test.image(i), thumb);

@@ -92,7 +92,8 @@ dl::Status parse_train_options(const std::string& json_text, TrainOptions* out, 
       o.spec = v.get_ref<const std::string&>();
     } else if (k == "optimizer") {
       if (!v.is_string() || !dl::parse_optimizer(v.get_ref<const std::string&>(), &o.optimizer).ok())
-        return dl::Status::Error(api + "unknown optimizer " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+        return dl::Status::Error(api + "unknown optimizer " +
+                                 v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
                                  "; use sgd, adam or rmsprop");
     } else if (k == "schedule") {
       if (!v.is_string() || (v != "cosine" && v != "constant"))
@@ -133,7 +134,8 @@ dl::Status check_train_options(const TrainOptions& o, int threads, uint64_t budg
   if (!(o.lr > 0.0f) || !std::isfinite(o.lr) || static_cast<double>(o.lr) > kMaxLearningRate)
     return dl::Status::Error("The learning rate must be a number above 0 (and at most 1e30).");
   if (o.batch < 1 || o.batch > kMaxBatch) return dl::Status::Error("The batch size must be between 1 and 1024.");
-  if (!(o.epochs > 0.0f) || o.epochs > kMaxEpochs) return dl::Status::Error("Epochs must be more than 0 and at most 100.");
+  if (!(o.epochs > 0.0f) || o.epochs > kMaxEpochs)
+    return dl::Status::Error("Epochs must be more than 0 and at most 100.");
   if (o.subset < 0 || o.subset > kMaxSubset)
     return dl::Status::Error("The number of training images must be from 0 (all) to 60000.");
   if (o.seed > kMaxSeed) return dl::Status::Error("The seed must be a whole number from 0 to 2^53.");

@@ -23,7 +23,7 @@ namespace app {
 constexpr double kMaxLearningRate = static_cast<double>(1e30f);
 constexpr int kMaxBatch = 1024;
 constexpr double kMaxEpochs = 100;
-constexpr int kMaxSubset = 60000;          // MNIST has 60,000 training images; 0 = all
+constexpr int kMaxSubset = 60000;                   // MNIST has 60,000 training images; 0 = all
 constexpr uint64_t kMaxSeed = (uint64_t{1} << 53);  // exact in a JavaScript number
 
 // Reads window.digitlab.train.start(options) over *o (the panel's current options): the keys

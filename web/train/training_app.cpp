@@ -101,7 +101,10 @@ void drive_compare(State& s) {
   TrainOptions o = c.base;
   o.spec = c.queue.front();
   c.queue.erase(c.queue.begin());
-  if (t.session.Start(o).ok()) c.current = o.spec; else c.running = false;
+  if (t.session.Start(o).ok())
+    c.current = o.spec;
+  else
+    c.running = false;
   request_redraw(s);
 }
 
@@ -180,7 +183,8 @@ namespace {
 // thread alone, so a person drawing never waits for a slice.
 bool needs_turn(const State& s, double now) {
   const Training& t = s.training;
-  return t.commands.any() || t.trainer.busy() != t.drawn_busy || (t.use_trained && s.model.version != t.pad_model_version) ||
+  return t.commands.any() || t.trainer.busy() != t.drawn_busy ||
+         (t.use_trained && s.model.version != t.pad_model_version) ||
          (t.trainer.progress() != t.drawn_progress && now - t.progress_frame_ms >= kProgressFrameMs);
 }
 
@@ -249,8 +253,8 @@ bool training_between_frames(State& s, double budget_ms) {
 
 bool training_wants_frame(const State& s) {
   const Training& t = s.training;
-  const bool requests = t.data.kind == TrainingData::Loading || t.want_data || t.save_run || t.forget_run ||
-                        !t.download.empty();
+  const bool requests =
+      t.data.kind == TrainingData::Loading || t.want_data || t.save_run || t.forget_run || !t.download.empty();
   if (t.trainer.active()) {
     // Read without a turn: the thread's counters are atomic. A run that starts, ends or diverges is
     // shown at once; progress every kProgressFrameMs; the compare queue when its run stops.
@@ -367,7 +371,8 @@ void training_download(State& s) {
   if (!t.session.HasModel()) return;
   t.download = t.session.SaveBytes();
   std::string name = t.session.options().spec;
-  for (char& c : name) if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) c = '_';
+  for (char& c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) c = '_';
   t.download_name = "digitlab-" + name + ".safetensors";
   request_redraw(s);
 }

@@ -31,7 +31,6 @@ constexpr double kTargetFrameMs = 1000.0 / 30.0;
 // The least training time per frame, even when drawing alone takes longer than kTargetFrameMs.
 constexpr double kMinBudgetMs = 6.0;
 
-
 struct Training {
   TrainingSession session;
   TrainingData data;
@@ -71,10 +70,10 @@ struct Training {
   bool want_data = false;
   std::vector<uint8_t> download;  // bytes to offer as a file download (empty: none)
   std::string download_name;
-  bool save_run = false;          // keep the run in browser storage now
-  bool forget_run = false;        // delete the stored run
+  bool save_run = false;    // keep the run in browser storage now
+  bool forget_run = false;  // delete the stored run
   double last_save_ms = 0;
-  std::string mnist_missing;      // set when the build has no MNIST files next to the page
+  std::string mnist_missing;  // set when the build has no MNIST files next to the page
 };
 
 // The UI's hold on the training session (BackgroundTrainer::Turn): free without the thread.

@@ -24,9 +24,12 @@ WRect item_rect() {
 
 // "1 min 05 s", "12.3 s"
 void format_seconds(double s, char* buf, size_t n) {
-  if (s < 0) std::snprintf(buf, n, "\xe2\x80\x94");
-  else if (s < 60) std::snprintf(buf, n, "%.1f s", s);
-  else std::snprintf(buf, n, "%d min %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  if (s < 0)
+    std::snprintf(buf, n, "\xe2\x80\x94");
+  else if (s < 60)
+    std::snprintf(buf, n, "%.1f s", s);
+  else
+    std::snprintf(buf, n, "%d min %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
 }
 
 // The presets that are slow to train in a browser (tens of MFLOPs per image).
@@ -45,8 +48,8 @@ void TrainingPanel::SyncSpecText() {
   synced_ = true;
 }
 
-void TrainingPanel::DrawControls(const TrainingSession& s, bool use_trained, float width,
-                                 TrainCommands* cmd, TrainLayout* L) {
+void TrainingPanel::DrawControls(const TrainingSession& s, bool use_trained, float width, TrainCommands* cmd,
+                                 TrainLayout* L) {
   if (!synced_) SyncSpecText();
   const auto& ps = dl::presets();
   const float label_w = width * 0.42f;
@@ -181,7 +184,10 @@ void TrainingPanel::DrawReadout(const TrainingSession& s, const TrainingData& da
   if (s.HasModel()) {
     const bool running = s.status() == TrainingSession::Status::Running;
     ImGui::Spacing();
-    ImGui::TextColored(kTitle, "%s", running ? "Training" : s.status() == TrainingSession::Status::Finished ? "Finished" : "Paused");
+    ImGui::TextColored(kTitle, "%s",
+                       running                                           ? "Training"
+                       : s.status() == TrainingSession::Status::Finished ? "Finished"
+                                                                         : "Paused");
     const float total_epochs = s.steps_per_epoch() ? static_cast<float>(s.total_steps()) / s.steps_per_epoch() : 0;
     ImGui::Text("step %d / %d, epoch %.2f / %.2g", s.step(), s.total_steps(), s.epoch(), total_epochs);
     ImGui::ProgressBar(s.total_steps() ? static_cast<float>(s.step()) / s.total_steps() : 0.0f, ImVec2(width, 0), "");
@@ -211,7 +217,8 @@ void TrainingPanel::DrawReadout(const TrainingSession& s, const TrainingData& da
 void TrainingPanel::DrawCurves(const TrainingSession& s, float width, float height) {
   const auto& c = s.curve();
   const auto& v = s.validation();
-  const float x_max = s.steps_per_epoch() ? std::max(0.01f, static_cast<float>(s.total_steps()) / s.steps_per_epoch()) : 1.0f;
+  const float x_max =
+      s.steps_per_epoch() ? std::max(0.01f, static_cast<float>(s.total_steps()) / s.steps_per_epoch()) : 1.0f;
   const bool side = width > height * 2.2f;
   const ImVec2 size = side ? ImVec2((width - ImGui::GetStyle().ItemSpacing.x) * 0.5f, height)
                            : ImVec2(width, (height - ImGui::GetStyle().ItemSpacing.y) * 0.5f);

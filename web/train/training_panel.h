@@ -23,7 +23,9 @@ struct TrainCommands {
   bool start = false, pause = false, resume = false, step = false, reset = false, evaluate = false;
   bool toggle_use_trained = false, download = false, compare = false;
   TrainOptions options;  // for start
-  bool any() const { return start || pause || resume || step || reset || evaluate || toggle_use_trained || download || compare; }
+  bool any() const {
+    return start || pause || resume || step || reset || evaluate || toggle_use_trained || download || compare;
+  }
 };
 
 struct WRect {  // a control's rectangle in window coordinates (CSS pixels in the browser)
@@ -39,14 +41,13 @@ struct TrainLayout {
 class TrainingPanel {
  public:
   // Left column: data, options, buttons, read-out. width: the column's width.
-  void DrawControls(const TrainingSession& s, bool use_trained, float width,
-                    TrainCommands* cmd, TrainLayout* layout);
+  void DrawControls(const TrainingSession& s, bool use_trained, float width, TrainCommands* cmd, TrainLayout* layout);
   // Status, step, epoch, loss, accuracies, images/s, elapsed time, ETA.
   void DrawReadout(const TrainingSession& s, const TrainingData& data, float width);
   // The loss and accuracy curves, side by side or stacked, in width x height.
   void DrawCurves(const TrainingSession& s, float width, float height);
 
-  TrainOptions edit;  // the options as edited (used by Start)
+  TrainOptions edit;          // the options as edited (used by Start)
   bool compare_slow = false;  // the compare run includes R2
 
  private:

@@ -44,7 +44,9 @@ struct RunReader {
     if (required && error.empty()) error = std::string("'") + key + "' is missing";
     return nullptr;
   }
-  void keep(const dl::Status& s) { if (!s.ok() && error.empty()) error = s.message(); }
+  void keep(const dl::Status& s) {
+    if (!s.ok() && error.empty()) error = s.message();
+  }
   template <typename T>
   void whole(const char* key, int64_t lo, int64_t hi, T* out, bool required = true) {
     int64_t v = 0;
@@ -55,25 +57,31 @@ struct RunReader {
     }
   }
   void number(const char* key, double lo, double hi, double* out, bool required = true) {
-    if (const nlohmann::json* j = find(key, required)) keep(app::json_read::number(*j, std::string("'") + key + "'", lo, hi, out));
+    if (const nlohmann::json* j = find(key, required))
+      keep(app::json_read::number(*j, std::string("'") + key + "'", lo, hi, out));
   }
   void flag(const char* key, bool* out) {
     if (const nlohmann::json* j = find(key, false)) {
-      if (j->is_boolean()) *out = j->get<bool>();
-      else if (error.empty()) error = std::string("'") + key + "' must be true or false";
+      if (j->is_boolean())
+        *out = j->get<bool>();
+      else if (error.empty())
+        error = std::string("'") + key + "' must be true or false";
     }
   }
   void text(const char* key, std::string* out) {
     if (const nlohmann::json* j = find(key, true)) {
-      if (j->is_string()) *out = j->get<std::string>();
-      else if (error.empty()) error = std::string("'") + key + "' must be a string";
+      if (j->is_string())
+        *out = j->get<std::string>();
+      else if (error.empty())
+        error = std::string("'") + key + "' must be a string";
     }
   }
 };
 
 // A curve point [epoch, step, value...]: finite floats and a whole step within the run.
 dl::Status curve_point(const nlohmann::json& p, size_t n, int total_steps, float* values, int* step) {
-  if (!p.is_array() || p.size() != n) return dl::Status::Error("a point is not a list of " + std::to_string(n) + " numbers");
+  if (!p.is_array() || p.size() != n)
+    return dl::Status::Error("a point is not a list of " + std::to_string(n) + " numbers");
   int64_t st = 0;
   dl::Status s = app::json_read::whole(p[1], "a point's step", 0, total_steps, &st);
   if (!s.ok()) return s;
@@ -134,7 +142,7 @@ dl::Status TrainingSession::Start(const TrainOptions& o) {
     message_ = "Cannot train that network: " + st.message();
     return st;
   }
-  run_ = dl::TrainRun();      // holds the old model's address: gone before the model is
+  run_ = dl::TrainRun();  // holds the old model's address: gone before the model is
   ready_ = false;
   options_ = o;
   model_ = std::move(model);  // the old model's worker threads end here, before new ones start
@@ -263,8 +271,10 @@ void TrainingSession::StepOnce() {
   if (!EnsureRun()) return;
   if (status_ == Status::Running) status_ = Status::Paused;
   const dl::RunProgress p = run_.step();
-  if (p.diverged) Diverge();
-  else if (p.steps > 0) EndStep(p);
+  if (p.diverged)
+    Diverge();
+  else if (p.steps > 0)
+    EndStep(p);
 }
 
 void TrainingSession::Reset() {
@@ -290,8 +300,10 @@ void TrainingSession::TrainChunk(double deadline_ms) {
   budget.ms = deadline_ms - now_ms();
   budget.steps = 1;
   const dl::RunProgress p = run_.advance(budget);
-  if (p.diverged) Diverge();
-  else if (p.steps > 0) EndStep(p);
+  if (p.diverged)
+    Diverge();
+  else if (p.steps > 0)
+    EndStep(p);
 }
 
 void TrainingSession::EndStep(const dl::RunProgress& p) {
@@ -357,7 +369,10 @@ void TrainingSession::ValidateChunk(double deadline_ms) {
     p.epoch = epoch();
     p.step = step_;
     p.accuracy = val_eval_.result().accuracy();
-    if (!val_.empty() && val_.back().step == step_) val_.back() = p; else val_.push_back(p);
+    if (!val_.empty() && val_.back().step == step_)
+      val_.back() = p;
+    else
+      val_.push_back(p);
     val_eval_ = dl::ChunkedEvaluation();
   }
 }
@@ -473,8 +488,9 @@ dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
   if (!run.is_object()) return dl::Status::Error("the training run in this file is damaged (not a JSON object)");
   const auto format = run.find("run_format");
   if (format == run.end() || !format->is_number_integer() || format->get<int64_t>() != kRunFormat)
-    return dl::Status::Error("this run was saved by an earlier version of DigitLab, whose learning-rate schedule "
-                             "differs, so it cannot continue; start a new run");
+    return dl::Status::Error(
+        "this run was saved by an earlier version of DigitLab, whose learning-rate schedule "
+        "differs, so it cannot continue; start a new run");
   auto damaged = [](const std::string& why) {
     return dl::Status::Error("the training run in this file is damaged: " + why);
   };
@@ -585,7 +601,7 @@ dl::Status TrainingSession::RestoreBytes(const uint8_t* bytes, size_t size) {
   message_.clear();
   has_eval_ = false;
   val_eval_ = test_eval_ = dl::ChunkedEvaluation();
-  ready_ = false;  // the run begins when training continues (it needs the data)
+  ready_ = false;                                          // the run begins when training continues (it needs the data)
   if (!model_->plan(o.batch).ok()) (void)model_->plan(1);  // checked above: the batch fits
   ++weights_version_;
   return dl::Status::Ok();

@@ -36,11 +36,11 @@ struct TrainOptions {
   std::string spec = "R1";  // preset name or architecture spec
   dl::OptimizerConfig::Kind optimizer = dl::OptimizerConfig::Adam;
   float lr = 3e-3f;
-  bool cosine = true;       // cosine decay to 0 after a linear warm-up over 3% of the run; else constant
+  bool cosine = true;  // cosine decay to 0 after a linear warm-up over 3% of the run; else constant
   int batch = 32;
-  float epochs = 1.0f;      // may be fractional: 1.5 = one and a half passes over the subset
+  float epochs = 1.0f;  // may be fractional: 1.5 = one and a half passes over the subset
   bool augment = false;
-  int subset = 0;           // training images used (0 or more than there are = all)
+  int subset = 0;  // training images used (0 or more than there are = all)
   uint64_t seed = 1;
   // Start builds the run paused: Step and Resume train it (train.start({paused: true}), so that a
   // script steps a run without the training thread taking a slice first). Not part of a saved run.
@@ -49,15 +49,15 @@ struct TrainOptions {
 
 // One point of the training curves: means over the steps since the previous point.
 struct CurvePoint {
-  float epoch = 0;      // fractional epoch at the end of the interval
+  float epoch = 0;  // fractional epoch at the end of the interval
   int step = 0;
-  float loss = 0;       // mean training loss
-  float accuracy = 0;   // training accuracy (train mode, before each update)
+  float loss = 0;      // mean training loss
+  float accuracy = 0;  // training accuracy (train mode, before each update)
 };
 struct ValPoint {
   float epoch = 0;
   int step = 0;
-  float accuracy = 0;   // on the validation images
+  float accuracy = 0;  // on the validation images
 };
 
 // The engine's run configuration for these options: the page's "cosine" is the engine's cosine
@@ -128,7 +128,7 @@ class TrainingSession {
   static int MaxThreads();
   // Why there is only one thread, for the person training, or nullptr when threads are available.
   static const char* ThreadsNote();
-  double eta() const;                          // seconds left at the current speed, -1 unknown
+  double eta() const;  // seconds left at the current speed, -1 unknown
   float lr_now() const { return lr_now_; }
   float last_loss() const { return curve_.empty() ? 0.0f : curve_.back().loss; }
   float last_train_accuracy() const { return curve_.empty() ? 0.0f : curve_.back().accuracy; }
@@ -137,7 +137,7 @@ class TrainingSession {
   const std::vector<ValPoint>& validation() const { return val_; }
   bool HasEvaluation() const { return has_eval_; }
   const dl::Evaluation& evaluation() const { return eval_; }
-  int evaluation_step() const { return eval_step_; }     // the training step it was made at
+  int evaluation_step() const { return eval_step_; }        // the training step it was made at
   int weights_version() const { return weights_version_; }  // bumps whenever the weights change
 
   // --- files ---
@@ -150,13 +150,13 @@ class TrainingSession {
 
  private:
   TrainingSession(dl::Dataset pool, dl::Dataset val, dl::Dataset test);  // Reset keeps the data
-  dl::Status BuildRun();           // begins run_ from options_ (and a restored run's state), with data
-  bool EnsureRun();                // BuildRun unless done; on an error the message says why
-  void ApplyThreads();             // gives the model threads_ threads (between batches only)
+  dl::Status BuildRun();                // begins run_ from options_ (and a restored run's state), with data
+  bool EnsureRun();                     // BuildRun unless done; on an error the message says why
+  void ApplyThreads();                  // gives the model threads_ threads (between batches only)
   void TrainChunk(double deadline_ms);  // trains until a batch is done or the deadline passed
   void EndStep(const dl::RunProgress& p);
   void Diverge();
-  void SyncPosition();             // step_ and the sizes from run_
+  void SyncPosition();  // step_ and the sizes from run_
   void ValidateChunk(double deadline_ms);
   void EvalChunk(double deadline_ms);
   int Chunk(double ms_left, double ms_per_image, int max) const;
@@ -172,14 +172,14 @@ class TrainingSession {
   std::unique_ptr<dl::Model> model_;
   uint64_t budget_ = dl::kDefaultBudgetBytes;
   int threads_ = MaxThreads();
-  dl::TrainRun run_;                   // begun by BuildRun (needs the data)
-  std::vector<uint8_t> restored_;      // a restored run's bytes until run_ takes its state over
+  dl::TrainRun run_;                                      // begun by BuildRun (needs the data)
+  std::vector<uint8_t> restored_;                         // a restored run's bytes until run_ takes its state over
   int steps_per_epoch_ = 0, total_steps_ = 0, step_ = 0;  // run_'s, or the restored run's
   float lr_now_ = 0;
 
   // Statistics.
   double images_seen_ = 0, elapsed_ = 0, ips_ = 0;
-  double ms_per_eval_image_ = 1.0;     // measured as we go
+  double ms_per_eval_image_ = 1.0;  // measured as we go
   double interval_loss_ = 0;
   long interval_correct_ = 0, interval_images_ = 0;
   int curve_every_ = 1, validate_every_ = 1;
@@ -193,8 +193,8 @@ class TrainingSession {
   int eval_step_ = 0;
 
   int weights_version_ = 0;
-  bool ready_ = false;           // run_ begun for this run (false after RestoreBytes)
-  double last_advance_ = -1;     // now_ms() of the last Advance while running
+  bool ready_ = false;        // run_ begun for this run (false after RestoreBytes)
+  double last_advance_ = -1;  // now_ms() of the last Advance while running
   double ips_window_t_ = -1, ips_window_images_ = 0;
 };
 
