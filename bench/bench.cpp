@@ -52,20 +52,13 @@ struct Options {
 bool set_conv_algorithm(dl::Model& model, const std::string& name) {
   using A = dl::Conv2D::Algo;
   A a;
-  if (name == "auto")
-    a = A::Auto;
-  else if (name == "im2col")
-    a = A::Im2col;
-  else if (name == "direct")
-    a = A::Direct;
-  else if (name == "f2x3")
-    a = A::F2x3;
-  else if (name == "f4x3")
-    a = A::F4x3;
-  else if (name == "f2x5")
-    a = A::F2x5;
-  else
-    return false;
+  if (name == "auto") a = A::Auto;
+  else if (name == "im2col") a = A::Im2col;
+  else if (name == "direct") a = A::Direct;
+  else if (name == "f2x3") a = A::F2x3;
+  else if (name == "f4x3") a = A::F4x3;
+  else if (name == "f2x5") a = A::F2x5;
+  else return false;
   for (int i = 0; i < model.num_layers(); ++i)
     if (auto* c = dynamic_cast<dl::Conv2D*>(&model.layer(i))) c->set_algorithm(a);
   return true;
@@ -161,12 +154,9 @@ void bench_gemm(const Options& o) {
     for (int r = 0; r < o.repeats + 1; ++r) {
       auto t0 = Clock::now();
       for (int i = 0; i < reps; ++i) {
-        if (c.ta)
-          dl::gemm_tn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
-        else if (c.tb)
-          dl::gemm_nt(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
-        else
-          dl::gemm_nn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+        if (c.ta) dl::gemm_tn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+        else if (c.tb) dl::gemm_nt(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
+        else dl::gemm_nn(c.M, c.N, c.K, A.data(), lda, B.data(), ldb, C.data(), c.N, false);
       }
       if (r) rates.push_back(flops * reps / seconds_since(t0) * 1e-9);
     }
@@ -223,28 +213,20 @@ int main(int argc, char** argv) {
         o.threads.push_back(std::atoi(s.substr(p, q - p).c_str()));
         p = q + 1;
       }
-    } else if (a == "--model")
-      o.model_file = next();
-    else if (a == "--peer")
-      o.peer = next();
-    else if (a == "--mnist")
-      o.mnist_dir = next();
-    else if (a == "--repeats")
-      o.repeats = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--quick")
-      o.quick = true;
-    else if (a == "--profile")
-      o.profile = true;
+    } else if (a == "--model") o.model_file = next();
+    else if (a == "--peer") o.peer = next();
+    else if (a == "--mnist") o.mnist_dir = next();
+    else if (a == "--repeats") o.repeats = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--quick") o.quick = true;
+    else if (a == "--profile") o.profile = true;
     else if (a == "--profile-batch") {
       o.profile = true;
       o.profile_batch = std::clamp(std::atoi(next().c_str()), 1, 1024);
-    } else if (a == "--gemm")
-      o.gemm = true;
+    } else if (a == "--gemm") o.gemm = true;
     else if (a == "--profile-eval") {
       o.profile = true;
       o.profile_eval = true;
-    } else if (a == "--conv")
-      o.conv = next();
+    } else if (a == "--conv") o.conv = next();
     else {
       std::fprintf(stderr,
                    "usage: bench [--arch r1,r2,digitlab] [--threads 1,2] [--model FILE] [--mnist DIR] [--peer NAME] "

@@ -109,14 +109,11 @@ void conv_weight_grad_im2row(const ConvGeometry& g, int F, const float* x, const
       float* dst = rows;
       for (int p = p0; p < p0 + P; ++p, dst += Kl) {
         const int oy = p / OW, ox = p % OW;
-        if (run == 4)
-          write_runs<simd::Vec<4>, false>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
+        if (run == 4) write_runs<simd::Vec<4>, false>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
         else if (run == 8 && simd::kLanes >= 8)
           write_runs<simd::Vec<simd::kLanes >= 8 ? 8 : 4>, false>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
-        else if (run == 8)
-          write_runs<simd::Vec<4>, true>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
-        else
-          write_runs<simd::vf, false>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
+        else if (run == 8) write_runs<simd::Vec<4>, true>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
+        else write_runs<simd::vf, false>(planes, C, k, plane_size, wp, oy * s, ox * s, dst);
       }
       // dy's block (F, P), contiguous, prepared as the left operand.
       for (int f = 0; f < F; ++f) simd::copy(at + static_cast<size_t>(f) * P, dyn + static_cast<size_t>(f) * N + p0, P);

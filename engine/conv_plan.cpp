@@ -57,10 +57,8 @@ ConvPlan plan_conv(const ConvGeometry& g, int F, int batch, int threads, ConvAlg
   // One scratch per thread for the kernels, which never run at the same time on a thread.
   uint64_t work = im2col ? im2col_scratch_floats(g) : 0;
   if (p.direct) work = std::max(work, conv_direct_forward_scratch_floats(g));
-  if (p.direct_dw)
-    work = std::max(work, conv_direct_weight_grad_scratch_floats(g, F));
-  else if (algo != ConvAlgo::Im2col)
-    work = std::max(work, conv_weight_grad_im2row_scratch_floats(g, F));
+  if (p.direct_dw) work = std::max(work, conv_direct_weight_grad_scratch_floats(g, F));
+  else if (algo != ConvAlgo::Im2col) work = std::max(work, conv_weight_grad_im2row_scratch_floats(g, F));
   p.work_per_thread = work;
   p.cols = mul(T, p.cols_per_thread, &p.overflow);
   p.work = mul(T, p.work_per_thread, &p.overflow);

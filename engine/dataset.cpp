@@ -190,9 +190,7 @@ Status parse_idx(const uint8_t* bytes, size_t size, const std::string& what, Idx
 
 Status gunzip(const uint8_t* bytes, size_t size, size_t max_output, std::vector<uint8_t>* out) {
 #ifdef DIGITLAB_HAVE_ZLIB
-  if (!is_gzip(bytes, size)) {
-    return error("The data is not gzip-compressed (no 1f 8b magic bytes at its start).");
-  }
+  if (!is_gzip(bytes, size)) { return error("The data is not gzip-compressed (no 1f 8b magic bytes at its start)."); }
   z_stream zs;
   std::memset(&zs, 0, sizeof zs);
   if (inflateInit2(&zs, 15 + 16) != Z_OK) {  // 15 = 32 KiB window, +16 = gzip wrapper only

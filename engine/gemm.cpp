@@ -41,10 +41,8 @@ void gemm_nn(int M, int N, int K, const float* A, int lda, const float* B, int l
   CMap a(A, M, K, Stride(lda));
   CMap b(B, K, N, Stride(ldb));
   MMap c(C, M, N, Stride(ldc));
-  if (accumulate)
-    c.noalias() += a * b;
-  else
-    c.noalias() = a * b;
+  if (accumulate) c.noalias() += a * b;
+  else c.noalias() = a * b;
 }
 
 void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
@@ -52,10 +50,8 @@ void gemm_nt(int M, int N, int K, const float* A, int lda, const float* B, int l
   CMap a(A, M, K, Stride(lda));
   CMap b(B, N, K, Stride(ldb));
   MMap c(C, M, N, Stride(ldc));
-  if (accumulate)
-    c.noalias() += a * b.transpose();
-  else
-    c.noalias() = a * b.transpose();
+  if (accumulate) c.noalias() += a * b.transpose();
+  else c.noalias() = a * b.transpose();
 }
 
 void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
@@ -63,10 +59,8 @@ void gemm_tn(int M, int N, int K, const float* A, int lda, const float* B, int l
   CMap a(A, K, M, Stride(lda));
   CMap b(B, K, N, Stride(ldb));
   MMap c(C, M, N, Stride(ldc));
-  if (accumulate)
-    c.noalias() += a.transpose() * b;
-  else
-    c.noalias() = a.transpose() * b;
+  if (accumulate) c.noalias() += a.transpose() * b;
+  else c.noalias() = a.transpose() * b;
 }
 
 #if !defined(__AVX512F__)  // with AVX-512: gemm_avx512.cpp

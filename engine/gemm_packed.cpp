@@ -62,8 +62,7 @@ void pack_b(bool trans, const float* B, int ldb, int N, int k0, int kc, float* d
       for (int k = 0; k < kc; ++k) {
         const float* s = B + static_cast<size_t>(k0 + k) * ldb + q;
         float* d = dst + k * NR;
-        if (cols == NR)
-          std::memcpy(d, s, sizeof(float) * NR);
+        if (cols == NR) std::memcpy(d, s, sizeof(float) * NR);
         else {
           for (int c = 0; c < cols; ++c) d[c] = s[c];
           for (int c = cols; c < NR; ++c) d[c] = 0.0f;

@@ -159,10 +159,8 @@ void Conv2D::run_forward(const float* inp, float* out, int B, const ForwardConte
       }
     }
   };
-  if (threaded)
-    ctx.pool->run(T, work);
-  else
-    work(0, 0);
+  if (threaded) ctx.pool->run(T, work);
+  else work(0, 0);
 }
 
 void Conv2D::backward(const float* inp, const float*, const float* dout, float* dinp, int B, ThreadPool* pool) {
@@ -187,10 +185,8 @@ void Conv2D::backward(const float* inp, const float*, const float* dout, float* 
     if (begin < end && algo_ != Algo::Im2col) {
       const float* x = inp + static_cast<size_t>(begin) * in_.size();
       const float* dy = dout + static_cast<size_t>(begin) * out_.size();
-      if (plan_.direct_dw)
-        conv_direct_weight_grad(g, F, x, dy, end - begin, dw, scratch);
-      else
-        conv_weight_grad_im2row(g, F, x, dy, end - begin, dw, scratch);
+      if (plan_.direct_dw) conv_direct_weight_grad(g, F, x, dy, end - begin, dw, scratch);
+      else conv_weight_grad_im2row(g, F, x, dy, end - begin, dw, scratch);
     }
     for (int n = begin; n < end; ++n) {
       const float* x = inp + static_cast<size_t>(n) * in_.size();

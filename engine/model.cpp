@@ -120,10 +120,8 @@ int64_t Model::macs_per_image() const {
 }
 
 void Model::set_threads(int threads) {
-  if (threads <= 1 || !kThreadsAvailable)
-    pool_.reset();
-  else if (!pool_ || pool_->threads() != threads)
-    pool_.reset(new ThreadPool(threads));
+  if (threads <= 1 || !kThreadsAvailable) pool_.reset();
+  else if (!pool_ || pool_->threads() != threads) pool_.reset(new ThreadPool(threads));
   batch_ = 0;  // scratch depends on the thread count: re-plan on the next forward
 }
 

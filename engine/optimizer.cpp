@@ -13,14 +13,10 @@
 namespace dl {
 
 Status parse_optimizer(const std::string& name, OptimizerConfig::Kind* kind) {
-  if (name == "sgd")
-    *kind = OptimizerConfig::SGD;
-  else if (name == "adam")
-    *kind = OptimizerConfig::Adam;
-  else if (name == "rmsprop")
-    *kind = OptimizerConfig::RMSprop;
-  else
-    return Status::Error("unknown optimizer '" + name + "': use sgd, adam or rmsprop");
+  if (name == "sgd") *kind = OptimizerConfig::SGD;
+  else if (name == "adam") *kind = OptimizerConfig::Adam;
+  else if (name == "rmsprop") *kind = OptimizerConfig::RMSprop;
+  else return Status::Error("unknown optimizer '" + name + "': use sgd, adam or rmsprop");
   return Status::Ok();
 }
 
@@ -113,10 +109,8 @@ Status parse_schedule(const std::string& text, ScheduleConfig* out) {
                             "' not understood: use constant, step:EPOCHS:GAMMA (e.g. step:10:0.1), cosine, or "
                             "plateau:FACTOR:PATIENCE (e.g. plateau:0.5:3)";
   if (p.empty()) return Status::Error(usage);
-  if (p[0] == "constant" && p.size() == 1)
-    c.kind = ScheduleConfig::Constant;
-  else if (p[0] == "cosine" && p.size() == 1)
-    c.kind = ScheduleConfig::Cosine;
+  if (p[0] == "constant" && p.size() == 1) c.kind = ScheduleConfig::Constant;
+  else if (p[0] == "cosine" && p.size() == 1) c.kind = ScheduleConfig::Cosine;
   else if (p[0] == "step" && (p.size() == 1 || p.size() == 3)) {
     c.kind = ScheduleConfig::Step;
     if (p.size() == 3 && (!to_int(p[1], &c.step_epochs) || c.step_epochs < 1 || !to_float(p[2], &c.gamma) ||

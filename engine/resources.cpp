@@ -18,21 +18,20 @@ namespace {
 struct Checked {
   bool overflow = false;
   uint64_t mul(uint64_t a, uint64_t b) {
-    uint64_t r;
-    if (__builtin_mul_overflow(a, b, &r)) {
-      overflow = true;
-      return UINT64_MAX;
-    }
-    return r;
+    uint64_t r = 0;
+    const bool over = __builtin_mul_overflow(a, b, &r);
+    return keep(over, r);
   }
   uint64_t mul(uint64_t a, uint64_t b, uint64_t c) { return mul(mul(a, b), c); }
   uint64_t add(uint64_t a, uint64_t b) {
-    uint64_t r;
-    if (__builtin_add_overflow(a, b, &r)) {
-      overflow = true;
-      return UINT64_MAX;
-    }
-    return r;
+    uint64_t r = 0;
+    const bool over = __builtin_add_overflow(a, b, &r);
+    return keep(over, r);
+  }
+  // The result of a step, or UINT64_MAX (sticking) when it overflowed.
+  uint64_t keep(bool overflowed, uint64_t r) {
+    overflow = overflow || overflowed;
+    return overflowed ? UINT64_MAX : r;
   }
 };
 
@@ -242,10 +241,8 @@ int max_batch(const std::vector<LayerSpec>& layers, int threads, Use use, uint64
     const int mid = lo + (hi - lo + 1) / 2;
     Checked c;
     const Resources r = count(layers, mid, threads, use, &c);
-    if (fits(r, c, budget_bytes))
-      lo = mid;
-    else
-      hi = mid - 1;
+    if (fits(r, c, budget_bytes)) lo = mid;
+    else hi = mid - 1;
   }
   return lo;
 }

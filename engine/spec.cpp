@@ -154,10 +154,8 @@ Status parse_spec(const std::string& spec_or_preset, std::vector<LayerSpec>* out
         if (!read_int(t, i, &L.units) || L.units < 1 || L.units > 65536)
           return bad("a dense layer is written f<units>, e.g. f128");
         if (i < t.size()) {
-          if (t[i] == 'b' && i + 1 == t.size())
-            L.batchnorm = true;
-          else
-            return bad("dense options: b for BatchNorm at the end, e.g. f128b");
+          if (t[i] == 'b' && i + 1 == t.size()) L.batchnorm = true;
+          else return bad("dense options: b for BatchNorm at the end, e.g. f128b");
         }
         if (static_cast<long long>(c) * h * w * L.units > 64LL * 1024 * 1024)
           return bad("this dense layer would have more than 64 million weights");

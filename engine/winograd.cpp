@@ -85,10 +85,8 @@ inline void mat_apply(const float (&A)[R][K], const T* in, T* out) {
     for (int k = 0; k < K; ++k) {
       const float a = A[i][k];
       if (a == 0.0f) continue;
-      if (first)
-        s = a == 1.0f ? in[k] : a == -1.0f ? -in[k] : in[k] * a;
-      else
-        s = a == 1.0f ? s + in[k] : a == -1.0f ? s - in[k] : s + in[k] * a;
+      if (first) s = a == 1.0f ? in[k] : a == -1.0f ? -in[k] : in[k] * a;
+      else s = a == 1.0f ? s + in[k] : a == -1.0f ? s - in[k] : s + in[k] * a;
       first = false;
     }
     out[i] = s;
@@ -483,10 +481,8 @@ void WinogradConv::input_transform_t(const float* x, int g0, int g1, Scratch& s)
         // Phase rows of input row iy (zeros outside the image): phase[p][u] = row[M*u + p - pad].
         // xrow is zero outside [pad, pad + W) for good; only that span is written.
         const int iy = iy0 + yl;
-        if (iy >= 0 && iy < H)
-          simd::copy(xrow + pad_, plane + static_cast<size_t>(iy) * W, W);
-        else
-          simd::zero(xrow + pad_, W);
+        if (iy >= 0 && iy < H) simd::copy(xrow + pad_, plane + static_cast<size_t>(iy) * W, W);
+        else simd::zero(xrow + pad_, W);
         split_phases<M, V>(xrow, split, phase, ulen);
         // Tile rows that use this row: ty = ty_a + (yl - k) / M for k = yl mod M, yl mod M + M, ...
         for (int tx = 0; tx < tw; tx += L) {

@@ -44,9 +44,7 @@ std::string temp_path(const std::string& name) { return testing::TempDir() + "di
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr) << path;
-  if (!bytes.empty()) {
-    ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
-  }
+  if (!bytes.empty()) { ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size()); }
   std::fclose(f);
 }
 

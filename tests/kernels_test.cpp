@@ -99,12 +99,9 @@ TEST(GemmDispatch, LayersProductsMatchReference) {
   auto dispatch = [](bool ta, bool tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
                      int ldc, bool acc) {
     ASSERT_FALSE(ta && tb) << "no layer uses gemm_tt";
-    if (ta)
-      gemm_tn(M, N, K, A, lda, B, ldb, C, ldc, acc);
-    else if (tb)
-      gemm_nt(M, N, K, A, lda, B, ldb, C, ldc, acc);
-    else
-      gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, acc);
+    if (ta) gemm_tn(M, N, K, A, lda, B, ldb, C, ldc, acc);
+    else if (tb) gemm_nt(M, N, K, A, lda, B, ldb, C, ldc, acc);
+    else gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, acc);
   };
   for (const GemmCase& s : kCases)
     for (int t = 0; t < 3; ++t)

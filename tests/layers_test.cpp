@@ -198,10 +198,8 @@ TEST(Dropout, EvalIsIdentityTrainDropsAndScales) {
   h.forward();
   int zeros = 0;
   for (float v : h.y) {
-    if (v == 0.f)
-      ++zeros;
-    else
-      EXPECT_FLOAT_EQ(v, 2.f / 0.75f);
+    if (v == 0.f) ++zeros;
+    else EXPECT_FLOAT_EQ(v, 2.f / 0.75f);
   }
   EXPECT_NEAR(zeros / 4000.0, 0.25, 0.03);
   h.check();  // the same mask in every evaluation: the gradient is exact

@@ -132,9 +132,7 @@ TEST(Metrics, EvaluateMatchesTheModelsOwnLogits) {
   for (size_t i = 0; i < ev.mistakes.size(); ++i) {
     EXPECT_EQ(ev.mistakes[i].label, d.labels[ev.mistakes[i].index]);
     EXPECT_NE(ev.mistakes[i].predicted, ev.mistakes[i].label);
-    if (i > 0) {
-      EXPECT_GE(ev.mistakes[i - 1].confidence, ev.mistakes[i].confidence);
-    }
+    if (i > 0) { EXPECT_GE(ev.mistakes[i - 1].confidence, ev.mistakes[i].confidence); }
   }
   int total = 0;
   for (const auto& row : ev.confusion)

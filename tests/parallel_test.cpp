@@ -25,9 +25,7 @@ TEST(ThreadPool, EachTaskRunsOnceOnItsThread) {
       });
       for (int t = 0; t < tasks; ++t) {
         EXPECT_EQ(runs[t], 1) << "task " << t << " of " << tasks << ", " << threads << " threads";
-        if (tasks > 1) {
-          EXPECT_EQ(on[t], t % expected_threads) << "task " << t;
-        }
+        if (tasks > 1) { EXPECT_EQ(on[t], t % expected_threads) << "task " << t; }
       }
     }
   }
@@ -47,9 +45,7 @@ TEST(ThreadPool, ManyShortRunsAllComplete) {
     expected += static_cast<long>(tasks) * (tasks + 1) / 2;
     ASSERT_EQ(sum.load(), expected) << "run " << r << " returned before its tasks were done";
   }
-  if (dl::kThreadsAvailable) {
-    EXPECT_NE(ids[0], ids[1]) << "two threads did the work";
-  }
+  if (dl::kThreadsAvailable) { EXPECT_NE(ids[0], ids[1]) << "two threads did the work"; }
 }
 
 TEST(ThreadPool, WorkIsSplitAcrossThreadsAtTheSameTime) {
@@ -58,8 +54,7 @@ TEST(ThreadPool, WorkIsSplitAcrossThreadsAtTheSameTime) {
   // Task 0 waits for task 1 (on the other thread) to start: only true parallel runs finish.
   std::atomic<bool> second_started{false};
   pool.run(2, [&](int task, int) {
-    if (task == 1)
-      second_started = true;
+    if (task == 1) second_started = true;
     else
       while (!second_started) std::this_thread::yield();
   });

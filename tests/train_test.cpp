@@ -116,8 +116,6 @@ TEST(Training, ChunkedBatchRefusesNonFiniteGradients) {
   const std::vector<float> before = m.params();
   t.begin_batch();
   const StepResult r = t.accumulate(x.data(), &y, 1, 1.0f);
-  if (r.finite) {
-    EXPECT_FALSE(t.finish_batch(1e-3f));
-  }
+  if (r.finite) { EXPECT_FALSE(t.finish_batch(1e-3f)); }
   EXPECT_EQ(m.params(), before);
 }

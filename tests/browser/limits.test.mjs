@@ -63,17 +63,25 @@ function savedRun(run) {
     });
 }
 
-// Writes IndexedDB's digitlab/runs entries as loader.js keeps them (key "current": the run's bytes;
-// key "restoring": the mark set while a restore is under way).
-async function storeRunInPage(page, bytes, restoringMark) {
-  await page.evaluate(async ({ bytes, restoringMark }) => {
-    await window.digitlab.stored;
-    const db = await new Promise((resolve, reject) => {
+// Opens IndexedDB's digitlab/runs store in the page, as loader.js does (defined in the page once).
+async function defineOpenRunsDb(page) {
+  await page.evaluate(() => {
+    window.__openRunsDb = () => new Promise((resolve, reject) => {
       const req = indexedDB.open('digitlab', 1);
       req.onupgradeneeded = () => req.result.createObjectStore('runs');
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
+  });
+}
+
+// Writes IndexedDB's digitlab/runs entries as loader.js keeps them (key "current": the run's bytes;
+// key "restoring": the mark set while a restore is under way).
+async function storeRunInPage(page, bytes, restoringMark) {
+  await defineOpenRunsDb(page);
+  await page.evaluate(async ({ bytes, restoringMark }) => {
+    await window.digitlab.stored;
+    const db = await window.__openRunsDb();
     await new Promise((resolve, reject) => {
       const tx = db.transaction('runs', 'readwrite');
       const st = tx.objectStore('runs');
@@ -87,14 +95,10 @@ async function storeRunInPage(page, bytes, restoringMark) {
 }
 
 async function storedKeys(page) {
+  await defineOpenRunsDb(page);
   return page.evaluate(async () => {
     await window.digitlab.stored;
-    const db = await new Promise((resolve, reject) => {
-      const req = indexedDB.open('digitlab', 1);
-      req.onupgradeneeded = () => req.result.createObjectStore('runs');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
+    const db = await window.__openRunsDb();
     const keys = await new Promise((resolve) => {
       const req = db.transaction('runs', 'readonly').objectStore('runs').getAllKeys();
       req.onsuccess = () => resolve(req.result);

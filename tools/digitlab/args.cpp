@@ -45,12 +45,9 @@ bool Args::parse(const std::string& command, const std::vector<OptionDef>& defs,
   auto record_option = [&](const OptionDef& d, const std::string& value) {
     record(std::string("--") + d.name);
     const std::string placeholder = d.value ? d.value : "";
-    if (std::string(d.name) == "data")
-      command_line_ += " $MNIST_DIR";
-    else if (placeholder == "FILE" || placeholder == "DIR")
-      record(last_component(value));
-    else
-      record(value);
+    if (std::string(d.name) == "data") command_line_ += " $MNIST_DIR";
+    else if (placeholder == "FILE" || placeholder == "DIR") record(last_component(value));
+    else record(value);
   };
 
   bool options_done = false;
@@ -187,10 +184,8 @@ void print_help(FILE* f, const char* usage, const char* summary, const std::vect
   std::fprintf(f, "\noptions:\n");
   for (const OptionDef& d : defs) {
     std::string left = std::string("  --") + d.name + (d.value ? std::string(" ") + d.value : "");
-    if (left.size() < 26)
-      left.resize(26, ' ');
-    else
-      left += "  ";
+    if (left.size() < 26) left.resize(26, ' ');
+    else left += "  ";
     std::string right = d.help;
     if (d.default_text && *d.default_text) right += std::string(" (default ") + d.default_text + ")";
     std::fprintf(f, "%s%s\n", left.c_str(), right.c_str());

@@ -36,10 +36,8 @@ void print_values(const float* v, int n) {
   for (int i = 0; i < n; ++i) {
     if (i) std::putchar(',');
     // %.9g round-trips a float exactly.
-    if (std::isfinite(v[i]))
-      std::printf("%.9g", static_cast<double>(v[i]));
-    else
-      std::printf("null");
+    if (std::isfinite(v[i])) std::printf("%.9g", static_cast<double>(v[i]));
+    else std::printf("null");
   }
   std::putchar(']');
 }

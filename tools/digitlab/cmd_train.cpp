@@ -210,13 +210,7 @@ int cmd_train(int argc, char** argv, int first) {
 
   // ---- the run ----
   model.set_threads(threads);
-  dl::RunConfig run_cfg;
-  run_cfg.optimizer = opt_cfg;
-  run_cfg.schedule = sched_cfg;
-  run_cfg.batch = batch;
-  run_cfg.epochs = epochs;
-  run_cfg.augment = augment;
-  run_cfg.seed = seed;
+  const dl::RunConfig run_cfg = run_config(opt_cfg, sched_cfg, batch, epochs, augment, seed);
   dl::TrainRun run;
   s = run.begin(&model, &train, run_cfg);
   if (!s) return usage_error(kCommand, "cannot train: " + s.message());

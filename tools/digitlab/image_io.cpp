@@ -209,10 +209,8 @@ dl::Status decode_grey_image(const uint8_t* bytes, size_t size, const std::strin
   bool has_alpha = false;
   for (size_t i = 0; i < count; ++i) {
     const unsigned char* p = data + i * static_cast<size_t>(n);
-    if (n <= 2)
-      lum[i] = p[0] / 255.0f;
-    else
-      lum[i] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
+    if (n <= 2) lum[i] = p[0] / 255.0f;
+    else lum[i] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
     if (has_alpha_channel) {
       alpha[i] = p[n - 1] / 255.0f;
       if (p[n - 1] != 255) has_alpha = true;

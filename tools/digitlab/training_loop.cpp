@@ -24,6 +24,18 @@ void install_sigint() { std::signal(SIGINT, on_sigint); }
 void restore_sigint() { std::signal(SIGINT, SIG_DFL); }
 bool interrupted() { return g_interrupted != 0; }
 
+dl::RunConfig run_config(const dl::OptimizerConfig& optimizer, const dl::ScheduleConfig& schedule, int batch,
+                         float epochs, bool augment, uint64_t seed) {
+  dl::RunConfig c;
+  c.optimizer = optimizer;
+  c.schedule = schedule;
+  c.batch = batch;
+  c.epochs = epochs;
+  c.augment = augment;
+  c.seed = seed;
+  return c;
+}
+
 EpochResult run_epoch(dl::TrainRun* run, int epochs, Progress* progress) {
   const int epoch = run->epoch();
   const int steps_per_epoch = run->steps_per_epoch();

@@ -29,6 +29,10 @@ struct EpochResult {
   double images_per_second() const { return seconds > 0 ? seen / seconds : 0.0; }
 };
 
+// The run `train` and `sweep` begin: their recipe options as the engine's run configuration.
+dl::RunConfig run_config(const dl::OptimizerConfig& optimizer, const dl::ScheduleConfig& schedule, int batch,
+                         float epochs, bool augment, uint64_t seed);
+
 // Runs the steps left in run's current epoch (run->epoch(), from run->step_in_epoch()), drawing
 // progress on `progress` as "epoch e/epochs" (its line is cleared before returning, so a normal
 // line can follow). Stops early when a step diverges (the run has rolled back to its last good

@@ -36,27 +36,19 @@ void append_layer_view(const State& s, std::string* out) {
   key(out, "shape");
   shape(cur.shape);
   key(out, "modelLayer");
-  if (cur.model_layer >= 0)
-    num(out, cur.model_layer);
-  else
-    out->append("null");
+  if (cur.model_layer >= 0) num(out, cur.model_layer);
+  else out->append("null");
   key(out, "channel");  // the enlarged map, or null
-  if (v.Channel() >= 0)
-    num(out, v.Channel());
-  else
-    out->append("null");
+  if (v.Channel() >= 0) num(out, v.Channel());
+  else out->append("null");
   key(out, "normalisation");
   out->append(v.norm == Normalisation::PerLayer ? "\"layer\"" : "\"map\"");
   key(out, "input");  // "drawing" or the test image's index
-  if (v.Source() >= 0)
-    num(out, v.Source());
-  else
-    out->append("\"drawing\"");
+  if (v.Source() >= 0) num(out, v.Source());
+  else out->append("\"drawing\"");
   key(out, "answer");
-  if (v.Digit() >= 0)
-    num(out, v.Digit());
-  else
-    out->append("null");
+  if (v.Digit() >= 0) num(out, v.Digit());
+  else out->append("null");
   key(out, "runs");  // forward passes the view has made (it re-runs on a new input or model)
   num(out, v.Runs());
   key(out, "runMs");  // the last forward pass + saliency of the view
@@ -69,10 +61,8 @@ void append_layer_view(const State& s, std::string* out) {
   out->append(",\"count\":");
   num(out, v.test.loaded ? v.test.set.count : 0);
   out->append(",\"problem\":");
-  if (v.test.problem.empty())
-    out->append("null");
-  else
-    str(out, v.test.problem);
+  if (v.test.problem.empty()) out->append("null");
+  else str(out, v.test.problem);
   out->push_back('}');
   key(out, "top");  // the last top-images scan
   out->append("{\"modelLayer\":");
@@ -119,10 +109,8 @@ void write_state_json(const State& s, std::string* out) {
   out->clear();
   out->push_back('{');
   key(out, "prediction");
-  if (p.valid)
-    num(out, p.digit);
-  else
-    out->append("null");
+  if (p.valid) num(out, p.digit);
+  else out->append("null");
   key(out, "notSure");
   out->append(p.not_sure() ? "true" : "false");
   key(out, "notSureThreshold");
@@ -139,10 +127,8 @@ void write_state_json(const State& s, std::string* out) {
   for (int i = 0; i < dl::kImageSize; ++i) {
     if (i) out->push_back(',');
     const float v = p.input28[i];
-    if (v == 0.0f)
-      out->push_back('0');
-    else
-      num(out, v, "%.4g");
+    if (v == 0.0f) out->push_back('0');
+    else num(out, v, "%.4g");
   }
   out->push_back(']');
   key(out, "centerOfMass");  // of input28, pixel-index coordinates (MNIST: ~14, 14)
@@ -202,10 +188,8 @@ void write_state_json(const State& s, std::string* out) {
     out->append("null");
   }
   key(out, "modelError");
-  if (s.model.error.empty())
-    out->append("null");
-  else
-    str(out, s.model.error);
+  if (s.model.error.empty()) out->append("null");
+  else str(out, s.model.error);
   key(out, "layout");
   out->append(s.layout.phone ? "\"phone\"" : "\"desktop\"");
   key(out, "classroom");

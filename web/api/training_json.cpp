@@ -67,20 +67,14 @@ void append_training_json(const State& s, std::string* out) {
   key(out, "imagesSeen");
   num(out, ss.images_seen(), "%.0f");
   key(out, "loss");
-  if (ss.curve().empty())
-    out->append("null");
-  else
-    num(out, ss.last_loss());
+  if (ss.curve().empty()) out->append("null");
+  else num(out, ss.last_loss());
   key(out, "trainAccuracy");
-  if (ss.curve().empty())
-    out->append("null");
-  else
-    num(out, ss.last_train_accuracy());
+  if (ss.curve().empty()) out->append("null");
+  else num(out, ss.last_train_accuracy());
   key(out, "valAccuracy");
-  if (ss.validation().empty())
-    out->append("null");
-  else
-    num(out, ss.last_val_accuracy());
+  if (ss.validation().empty()) out->append("null");
+  else num(out, ss.last_val_accuracy());
   key(out, "imagesPerSecond");
   num(out, ss.images_per_second());
   key(out, "threads");
@@ -88,17 +82,13 @@ void append_training_json(const State& s, std::string* out) {
   key(out, "maxThreads");
   num(out, TrainingSession::MaxThreads());
   key(out, "threadsNote");
-  if (const char* note = TrainingSession::ThreadsNote())
-    str(out, note);
-  else
-    out->append("null");
+  if (const char* note = TrainingSession::ThreadsNote()) str(out, note);
+  else out->append("null");
   key(out, "elapsed");
   num(out, ss.elapsed());
   key(out, "eta");
-  if (ss.eta() < 0)
-    out->append("null");
-  else
-    num(out, ss.eta());
+  if (ss.eta() < 0) out->append("null");
+  else num(out, ss.eta());
   key(out, "lr");
   num(out, ss.lr_now());
   key(out, "offFrame");  // trains on its own thread (background_trainer.h), not in the frame loop
@@ -108,10 +98,8 @@ void append_training_json(const State& s, std::string* out) {
   key(out, "frameIntervalMs");
   num(out, t.frame_interval_ms);
   key(out, "message");
-  if (ss.message().empty())
-    out->append("null");
-  else
-    str(out, ss.message());
+  if (ss.message().empty()) out->append("null");
+  else str(out, ss.message());
   key(out, "diverged");
   out->append(ss.diverged() ? "true" : "false");
   key(out, "useTrained");
@@ -159,10 +147,8 @@ void append_training_json(const State& s, std::string* out) {
   out->append(",\"total\":");
   num(out, t.data.total, "%.0f");
   out->append(",\"message\":");
-  if (t.data.message.empty())
-    out->append("null");
-  else
-    str(out, t.data.message);
+  if (t.data.message.empty()) out->append("null");
+  else str(out, t.data.message);
   out->push_back('}');
   key(out, "curve");  // columns: one entry per point
   {
@@ -229,10 +215,8 @@ void append_training_json(const State& s, std::string* out) {
   out->append("{\"running\":");
   out->append(t.compare.running ? "true" : "false");
   out->append(",\"current\":");
-  if (t.compare.current.empty())
-    out->append("null");
-  else
-    str(out, t.compare.current);
+  if (t.compare.current.empty()) out->append("null");
+  else str(out, t.compare.current);
   out->append(",\"results\":[");
   for (size_t i = 0; i < t.compare.done.size(); ++i) {
     const CompareEntry& e = t.compare.done[i];

@@ -260,10 +260,8 @@ void frame(State& s) {
       return open;
     };
     if (tab("Draw", View::Draw, &L.draw_tab)) {
-      if (L.phone)
-        draw_phone(s, picker);
-      else
-        draw_desktop(s, picker);
+      if (L.phone) draw_phone(s, picker);
+      else draw_desktop(s, picker);
       ImGui::EndTabItem();
     }
     if (tab("Train", View::Train, &L.train_tab)) {

@@ -49,10 +49,8 @@ void heat_rgba(float t, uint8_t* rgba) {
   if (!(t == t)) t = 0;  // NaN shows as zero rather than as a random colour
   t = std::clamp(t, -1.0f, 1.0f);
   float rgb[3];
-  if (t >= 0)
-    lookup(kPositive, t, rgb);
-  else
-    lookup(kNegative, -t, rgb);
+  if (t >= 0) lookup(kPositive, t, rgb);
+  else lookup(kNegative, -t, rgb);
   for (int i = 0; i < 3; ++i) rgba[i] = static_cast<uint8_t>(rgb[i] * 255.0f + 0.5f);
   rgba[3] = 255;
 }

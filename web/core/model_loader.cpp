@@ -18,9 +18,7 @@ void ModelLoader::Draw(const ModelSlot& m, bool picker, bool compact, float widt
   } else {
     ImGui::Text("Model: none loaded");
   }
-  if (!m.error.empty()) {
-    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", m.error.c_str());
-  }
+  if (!m.error.empty()) { ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", m.error.c_str()); }
   ImGui::PopTextWrapPos();
 
   const bool pressed = ImGui::Button("Load model\xe2\x80\xa6");

@@ -101,10 +101,8 @@ void frame_presented(app::State& s) {
                               "Training needs the MNIST files: set MNIST_DIR to their folder (scripts/get_mnist.sh "
                               "downloads them) and start the app again.");
     if (st.ok()) st = dl::load_mnist(dir, "test", &test);
-    if (st.ok())
-      app::training_set_data(s, std::move(train), std::move(test));
-    else
-      app::training_data_failed(s, st.message(), dir == nullptr);
+    if (st.ok()) app::training_set_data(s, std::move(train), std::move(test));
+    else app::training_data_failed(s, st.message(), dir == nullptr);
   }
   if (!t.download.empty()) {
     FILE* f = std::fopen(t.download_name.c_str(), "wb");

@@ -63,10 +63,8 @@ void LinePlot(const char* title, ImVec2 size, const PlotAxes& a, const PlotSerie
         continue;
       }
       const ImVec2 p(f0.x + (x - a.x_min) * xs, f1.y - (fy(y) - y0) * ys);
-      if (have)
-        dl->AddLine(prev, p, s.color, 2.0f);
-      else if (s.count == 1)
-        dl->AddCircleFilled(p, 3.0f, s.color);
+      if (have) dl->AddLine(prev, p, s.color, 2.0f);
+      else if (s.count == 1) dl->AddCircleFilled(p, 3.0f, s.color);
       prev = p;
       have = true;
     }

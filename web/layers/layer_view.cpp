@@ -41,10 +41,8 @@ const char* kind_text(const LayerStep& st) {
 
 std::string shape_text(const dl::Shape& s) {
   char buf[64];
-  if (s.h == 1 && s.w == 1)
-    std::snprintf(buf, sizeof(buf), "%d", s.c);
-  else
-    std::snprintf(buf, sizeof(buf), "%d\xc3\x97%d\xc3\x97%d", s.c, s.h, s.w);
+  if (s.h == 1 && s.w == 1) std::snprintf(buf, sizeof(buf), "%d", s.c);
+  else std::snprintf(buf, sizeof(buf), "%d\xc3\x97%d\xc3\x97%d", s.c, s.h, s.w);
   return buf;
 }
 
@@ -94,10 +92,8 @@ void LayerView::Rebuild(const State& s) {
 void LayerView::Run(State& s) {
   const Prediction& p = s.prediction;
   dl::Model* model = s.model.loaded ? &s.model.model : nullptr;
-  if (source_ >= 0 && test.loaded && source_ < test.set.count)
-    run_.Run(model, test.set.image(source_), true);
-  else
-    run_.Run(model, p.input28, p.has_ink);
+  if (source_ >= 0 && test.loaded && source_ < test.set.count) run_.Run(model, test.set.image(source_), true);
+  else run_.Run(model, p.input28, p.has_ink);
   input_version_ = p.version;
   ran_source_version_ = source_version_;
   ++data_version_;
@@ -459,10 +455,8 @@ void LayerView::DrawVector(State& s, float width, float height) {
   const float scale = std::max(std::fabs(atlas.Min()), atlas.Max());
   draw_heat_legend(atlas.Signed() ? -scale : 0.0f, scale, atlas.Signed(),
                    std::min(width * 0.4f, ImGui::GetFontSize() * 14), ImGui::GetFontSize() * 0.7f);
-  if (rows > 1)
-    ImGui::TextColored(ImColor(kMuted).Value, "%d values, in rows of %d", count, row);
-  else
-    ImGui::TextColored(ImColor(kMuted).Value, "%d values", count);
+  if (rows > 1) ImGui::TextColored(ImColor(kMuted).Value, "%d values, in rows of %d", count, row);
+  else ImGui::TextColored(ImColor(kMuted).Value, "%d values", count);
   const float cell =
       std::max(2.0f, std::min(width / row, std::min(ImGui::GetFontSize() * 2.5f, (height * 0.8f) / rows)));
   const ImVec2 a = ImGui::GetCursorScreenPos();
@@ -550,16 +544,14 @@ void LayerView::DrawDetail(State& s, float width) {
   // While live, every frame uploads again (the frame-rate measurement); else once per model.
   const KernelsKey key{conv_step, first ? -1 : channel_, model_version_, live != Live::Off ? data_version_ : 0};
   if (!(kernels_shown_ == key) || !kernels_.Valid()) {
-    if (first)
-      kernels_.Update(w, filters * k * k, filters, k, k, 0, Normalisation::PerLayer);
+    if (first) kernels_.Update(w, filters * k * k, filters, k, k, 0, Normalisation::PerLayer);
     else
       kernels_.Update(w + static_cast<size_t>(channel_) * in_c * k * k, in_c * k * k, in_c, k, k, 0,
                       Normalisation::PerLayer);
     kernels_shown_ = key;
   }
   ImGui::Spacing();
-  if (first)
-    ImGui::Text("Filters of %s: %d kernels %dx%d", run_.steps()[conv_step].name.c_str(), filters, k, k);
+  if (first) ImGui::Text("Filters of %s: %d kernels %dx%d", run_.steps()[conv_step].name.c_str(), filters, k, k);
   else
     ImGui::Text("Filter %d of %s: its %dx%d kernel on each of the %d input maps", channel_,
                 run_.steps()[conv_step].name.c_str(), k, k, in_c);

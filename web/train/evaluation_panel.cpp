@@ -35,9 +35,7 @@ void DrawDigit(const float* image, float side) {
 void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L) {
   // width is reassigned below: the right-hand part of a wide layout is narrower.
   L->confusion = WRect{};
-  if (s.Evaluating()) {
-    ImGui::TextColored(kMuted, "Evaluating on the test set\xe2\x80\xa6");
-  }
+  if (s.Evaluating()) { ImGui::TextColored(kMuted, "Evaluating on the test set\xe2\x80\xa6"); }
   if (!s.HasEvaluation()) return;
   const dl::Evaluation& e = s.evaluation();
   const dl::Dataset& test = s.Test();

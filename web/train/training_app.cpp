@@ -101,10 +101,8 @@ void drive_compare(State& s) {
   TrainOptions o = c.base;
   o.spec = c.queue.front();
   c.queue.erase(c.queue.begin());
-  if (t.session.Start(o).ok())
-    c.current = o.spec;
-  else
-    c.running = false;
+  if (t.session.Start(o).ok()) c.current = o.spec;
+  else c.running = false;
   request_redraw(s);
 }
 

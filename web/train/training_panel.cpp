@@ -24,12 +24,9 @@ WRect item_rect() {
 
 // "1 min 05 s", "12.3 s"
 void format_seconds(double s, char* buf, size_t n) {
-  if (s < 0)
-    std::snprintf(buf, n, "\xe2\x80\x94");
-  else if (s < 60)
-    std::snprintf(buf, n, "%.1f s", s);
-  else
-    std::snprintf(buf, n, "%d min %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  if (s < 0) std::snprintf(buf, n, "\xe2\x80\x94");
+  else if (s < 60) std::snprintf(buf, n, "%.1f s", s);
+  else std::snprintf(buf, n, "%d min %02d s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
 }
 
 // The presets that are slow to train in a browser (tens of MFLOPs per image).

@@ -62,18 +62,14 @@ struct RunReader {
   }
   void flag(const char* key, bool* out) {
     if (const nlohmann::json* j = find(key, false)) {
-      if (j->is_boolean())
-        *out = j->get<bool>();
-      else if (error.empty())
-        error = std::string("'") + key + "' must be true or false";
+      if (j->is_boolean()) *out = j->get<bool>();
+      else if (error.empty()) error = std::string("'") + key + "' must be true or false";
     }
   }
   void text(const char* key, std::string* out) {
     if (const nlohmann::json* j = find(key, true)) {
-      if (j->is_string())
-        *out = j->get<std::string>();
-      else if (error.empty())
-        error = std::string("'") + key + "' must be a string";
+      if (j->is_string()) *out = j->get<std::string>();
+      else if (error.empty()) error = std::string("'") + key + "' must be a string";
     }
   }
 };
@@ -271,10 +267,8 @@ void TrainingSession::StepOnce() {
   if (!EnsureRun()) return;
   if (status_ == Status::Running) status_ = Status::Paused;
   const dl::RunProgress p = run_.step();
-  if (p.diverged)
-    Diverge();
-  else if (p.steps > 0)
-    EndStep(p);
+  if (p.diverged) Diverge();
+  else if (p.steps > 0) EndStep(p);
 }
 
 void TrainingSession::Reset() {
@@ -300,10 +294,8 @@ void TrainingSession::TrainChunk(double deadline_ms) {
   budget.ms = deadline_ms - now_ms();
   budget.steps = 1;
   const dl::RunProgress p = run_.advance(budget);
-  if (p.diverged)
-    Diverge();
-  else if (p.steps > 0)
-    EndStep(p);
+  if (p.diverged) Diverge();
+  else if (p.steps > 0) EndStep(p);
 }
 
 void TrainingSession::EndStep(const dl::RunProgress& p) {
@@ -359,20 +351,22 @@ void TrainingSession::Diverge() {
   message_ = buf;
 }
 
-void TrainingSession::ValidateChunk(double deadline_ms) {
+bool TrainingSession::EvaluateSome(dl::ChunkedEvaluation* e, double deadline_ms) {
   const double t0 = now_ms();
-  const int n = Chunk(deadline_ms - t0, ms_per_eval_image_, std::min(256, val_eval_.count() - val_eval_.position()));
-  val_eval_.evaluate_some(*model_, n);
+  const int n = Chunk(deadline_ms - t0, ms_per_eval_image_, std::min(256, e->count() - e->position()));
+  e->evaluate_some(*model_, n);
   ms_per_eval_image_ = 0.7 * ms_per_eval_image_ + 0.3 * ((now_ms() - t0) / n);
-  if (val_eval_.done()) {
+  return e->done();
+}
+
+void TrainingSession::ValidateChunk(double deadline_ms) {
+  if (EvaluateSome(&val_eval_, deadline_ms)) {
     ValPoint p;
     p.epoch = epoch();
     p.step = step_;
     p.accuracy = val_eval_.result().accuracy();
-    if (!val_.empty() && val_.back().step == step_)
-      val_.back() = p;
-    else
-      val_.push_back(p);
+    if (!val_.empty() && val_.back().step == step_) val_.back() = p;
+    else val_.push_back(p);
     val_eval_ = dl::ChunkedEvaluation();
   }
 }
@@ -383,11 +377,7 @@ void TrainingSession::RequestEvaluation(int count) {
 }
 
 void TrainingSession::EvalChunk(double deadline_ms) {
-  const double t0 = now_ms();
-  const int n = Chunk(deadline_ms - t0, ms_per_eval_image_, std::min(256, test_eval_.count() - test_eval_.position()));
-  test_eval_.evaluate_some(*model_, n);
-  ms_per_eval_image_ = 0.7 * ms_per_eval_image_ + 0.3 * ((now_ms() - t0) / n);
-  if (test_eval_.done()) {
+  if (EvaluateSome(&test_eval_, deadline_ms)) {
     eval_ = test_eval_.result();
     has_eval_ = true;
     test_eval_ = dl::ChunkedEvaluation();

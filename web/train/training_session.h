@@ -157,6 +157,8 @@ class TrainingSession {
   void EndStep(const dl::RunProgress& p);
   void Diverge();
   void SyncPosition();  // step_ and the sizes from run_
+  // Evaluates as many of e's images as fit before the deadline (at least one); true when it is done.
+  bool EvaluateSome(dl::ChunkedEvaluation* e, double deadline_ms);
   void ValidateChunk(double deadline_ms);
   void EvalChunk(double deadline_ms);
   int Chunk(double ms_left, double ms_per_image, int max) const;
