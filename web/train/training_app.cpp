@@ -128,10 +128,11 @@ void after_training(State& s, TrainingSession::Status before, double now) {
 void training_start_thread(State& s) {
   Training& t = s.training;
   t.trainer.Start(&t.session);
-  // Off the frame loop a run leaves one core to the page (its drawing, the browser's compositor):
-  // measured in headless Chromium on two cores, R1 trained faster with one thread than with two
-  // (7,407 against 6,564 images/s), and the page kept more of its frames. train.setThreads and the
-  // Train view's field still give it every core.
+  // Off the frame loop a run leaves one core to the page (its drawing, the browser's compositor), so
+  // that a person drawing keeps the page's frames. On two cores in headless Chromium the speed of one
+  // training thread against two moved from run to run (R1: 7,407 vs 6,564 images/s in one run,
+  // 5,241 vs 6,416 in another); the frames are what a person feels. train.setThreads and the Train
+  // view's field still give it every core.
   if (t.trainer.active()) t.session.SetThreads(std::max(1, TrainingSession::MaxThreads() - 1));
 }
 
