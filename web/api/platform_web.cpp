@@ -402,7 +402,8 @@ void start(app::State* s) {
 void frame_presented(app::State& s) {
   if (s.frame == 1) js_first_frame();
   app::Training& t = s.training;
-  app::TrainingTurn turn(t.trainer);
+  // Without the training thread the session is the frame loop's alone; with it, only saving the run
+  // reads the session here, so only that takes a turn (a drawn frame does not wait for a slice).
   if (!t.trainer.active() && !t.between_frames &&
       (t.session.status() == app::TrainingSession::Status::Running || t.session.Evaluating())) {
     t.between_frames = true;
@@ -422,6 +423,7 @@ void frame_presented(app::State& s) {
   }
   if (t.save_run) {
     t.save_run = false;
+    app::TrainingTurn turn(t.trainer);
     const std::vector<uint8_t> bytes = t.session.SaveBytes();
     if (!bytes.empty()) js_store_run(bytes.data(), static_cast<int>(bytes.size()));
   }

@@ -91,9 +91,9 @@ void start(app::State* s) {
 // has no desktop counterpart.
 void frame_presented(app::State& s) {
   app::Training& t = s.training;
-  app::TrainingTurn turn(t.trainer);
   if (t.want_data) {
     t.want_data = false;
+    app::TrainingTurn turn(t.trainer);  // the data goes into the session
     const char* dir = std::getenv("MNIST_DIR");
     dl::Dataset train, test;
     dl::Status st = dir ? dl::load_mnist(dir, "train", &train)
