@@ -158,7 +158,7 @@ uint64_t Model::allocated_bytes() const {
   return bytes;
 }
 
-const float* Model::forward(const float* images, int B, bool train, Rng* rng) {
+const float* Model::forward(const float* images, int B, bool train, Rng* rng, int last_layer) {
   if (B > batch_ || B < 1) {
     const Status st = plan(B);
     if (!st) {  // a caller passed a batch it did not plan: a programmer mistake, never memory corruption
@@ -173,16 +173,20 @@ const float* Model::forward(const float* images, int B, bool train, Rng* rng) {
   ctx.rng = rng;
   ctx.pool = pool_.get();
   const float* x = images;
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  const size_t end =
+      last_layer >= 0 && static_cast<size_t>(last_layer) < layers_.size() ? last_layer + 1 : layers_.size();
+  for (size_t i = 0; i < end; ++i) {
     // A layer may compute the next ones on the way out (a convolution's BatchNorm and ReLU).
+    // A layer with knock-outs ends the group: the layer after it must see its zeros.
     Layer* next[2];
     float* next_out[2];
     int n_next = 0;
-    for (size_t j = i + 1; j < layers_.size() && n_next < 2; ++j, ++n_next) {
+    for (size_t j = i + 1; j < end && n_next < 2 && !knocked_out(j - 1); ++j, ++n_next) {
       next[n_next] = layers_[j].get();
       next_out[n_next] = acts_[j].data();
     }
     i += layers_[i]->forward_fused(x, acts_[i].data(), next, next_out, n_next, B, ctx);
+    if (knocked_out(i)) apply_knockouts(static_cast<int>(i), B);
     x = acts_[i].data();
   }
   return x;
@@ -247,6 +251,76 @@ float softmax_cross_entropy(const float* logits, const uint8_t* labels, int B, f
     }
   }
   return static_cast<float>(loss / B);
+}
+
+// ---- knock-outs --------------------------------------------------------------------------------
+
+void Model::set_unit_off(int layer, int channel, bool off) {
+  assert(layer >= 0 && layer < num_layers() && "set_unit_off: layer out of range");
+  assert(channel >= 0 && channel < layers_[layer]->out().c && "set_unit_off: channel out of range");
+  if (off_.empty()) off_.resize(layers_.size());
+  std::vector<uint8_t>& row = off_[layer];
+  if (row.empty()) {
+    if (!off) return;
+    row.assign(layers_[layer]->out().c, 0);
+  }
+  if ((row[channel] != 0) == off) return;
+  row[channel] = off ? 1 : 0;
+  units_off_ += off ? 1 : -1;
+}
+
+bool Model::unit_off(int layer, int channel) const {
+  return layer >= 0 && static_cast<size_t>(layer) < off_.size() && channel >= 0 &&
+         static_cast<size_t>(channel) < off_[layer].size() && off_[layer][channel] != 0;
+}
+
+int Model::units_off(int layer) const {
+  if (layer < 0 || static_cast<size_t>(layer) >= off_.size()) return 0;
+  int n = 0;
+  for (uint8_t v : off_[layer]) n += v != 0;
+  return n;
+}
+
+void Model::clear_units_off() {
+  off_.clear();
+  units_off_ = 0;
+}
+
+void Model::set_knockouts(const std::vector<std::vector<uint8_t>>& off) {
+  clear_units_off();
+  for (size_t i = 0; i < off.size() && i < layers_.size(); ++i)
+    for (size_t c = 0; c < off[i].size(); ++c)
+      if (off[i][c]) set_unit_off(static_cast<int>(i), static_cast<int>(c), true);
+}
+
+bool Model::knocked_out(size_t layer) const {
+  if (units_off_ == 0 || layer >= off_.size()) return false;
+  for (uint8_t v : off_[layer])
+    if (v) return true;
+  return false;
+}
+
+void Model::apply_knockouts(int layer, int B) {
+  const Shape out = layers_[layer]->out();
+  const size_t plane = static_cast<size_t>(out.h) * out.w;  // values per channel
+  const std::vector<uint8_t>& row = off_[layer];
+  for (int n = 0; n < B; ++n) {
+    float* sample = acts_[layer].data() + static_cast<size_t>(n) * out.size();
+    for (int c = 0; c < out.c; ++c)
+      if (row[c]) std::fill(sample + c * plane, sample + (c + 1) * plane, 0.0f);
+  }
+}
+
+Status clone_model(const Model& src, Model* out) {
+  Model m;
+  Status st = Model::build(src.spec(), 0, &m, src.budget());
+  if (!st) return st;
+  // Copied into the blocks in place: the layers point into them.
+  std::copy(src.params().begin(), src.params().end(), m.params().begin());
+  std::copy(src.buffers().begin(), src.buffers().end(), m.buffers().begin());
+  m.set_knockouts(src.knockouts());
+  *out = std::move(m);
+  return Status::Ok();
 }
 
 }  // namespace dl

@@ -61,7 +61,9 @@ class Model {
   // Forward pass on B images (B, 784) in [0, 1]. Returns the logits (B, 10), valid until the next
   // forward. Plans for B if needed (allocation happens only then); a caller that takes B from
   // outside calls plan(B) first and handles its refusal (here a refusal is a programmer error).
-  const float* forward(const float* images, int B, bool train = false, Rng* rng = nullptr);
+  // With last_layer >= 0 only layers 0..last_layer run (the instruments that read early layers stop
+  // there) and that layer's output is returned.
+  const float* forward(const float* images, int B, bool train = false, Rng* rng = nullptr, int last_layer = -1);
   // Output of layer i from the last forward: (planned batch, layer(i).out().size()).
   const float* activation(int i) const { return acts_[i].data(); }
   const float* logits() const { return acts_.back().data(); }
@@ -76,7 +78,23 @@ class Model {
   // the saliency map. Uses eval mode. Overwrites the activations of the last forward.
   void input_gradient(const float* image, int cls, float* dimage);
 
+  // Knock-outs (ablation, the Layers view's "switch this unit off"): channel `channel` of layer
+  // `layer`'s output (a feature map, or one unit of a vector output) is forced to 0 after the layer
+  // runs, so every layer after it sees 0. An instrument for inference: backward() does not know of
+  // it and a TrainRun never sets one. A layer with knock-outs is not fused with the layers after it.
+  // Indices out of range are a programmer error (asserted).
+  void set_unit_off(int layer, int channel, bool off);
+  bool unit_off(int layer, int channel) const;
+  int units_off() const { return units_off_; }  // in all layers
+  int units_off(int layer) const;
+  void clear_units_off();
+  // The whole set, to copy it to a clone of the model (the page scores knock-outs on a copy).
+  const std::vector<std::vector<uint8_t>>& knockouts() const { return off_; }
+  void set_knockouts(const std::vector<std::vector<uint8_t>>& off);
+
  private:
+  bool knocked_out(size_t layer) const;  // the layer has a unit off
+  void apply_knockouts(int layer, int B);
   void bind_all();
 
   std::string spec_;
@@ -92,7 +110,13 @@ class Model {
   int last_B_ = 0;
   std::unique_ptr<ThreadPool> pool_;
   std::vector<float> dlogits_scratch_;
+  std::vector<std::vector<uint8_t>> off_;  // off_[layer][channel] != 0: forced to 0; empty: none
+  int units_off_ = 0;
 };
+
+// A copy of `src` (spec, parameters, buffers, knock-outs; one thread) in *out, for work that must
+// not touch the original (a background job while the page keeps answering with it).
+Status clone_model(const Model& src, Model* out);
 
 // Softmax + cross-entropy, averaged over the batch. Writes probs (B, 10) and dlogits (B, 10)
 // (either may be nullptr), returns the mean loss. Labels are 0..9.

@@ -20,6 +20,9 @@ int cmd_predict(int argc, char** argv, int first);
 int cmd_info(int argc, char** argv, int first);
 int cmd_sweep(int argc, char** argv, int first);
 int cmd_activations(int argc, char** argv, int first);
+int cmd_probe(int argc, char** argv, int first);
+int cmd_embed(int argc, char** argv, int first);
+int cmd_ablate(int argc, char** argv, int first);
 
 // What a command is, for its --help page: name, usage line, summary paragraph, options table.
 struct CommandDef {

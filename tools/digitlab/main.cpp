@@ -22,6 +22,9 @@ const Command kCommands[] = {
     {"sweep", digitlab::cmd_sweep, "train several presets with the same budget: table (CSV) and accuracy curves (PNG)"},
     {"activations", digitlab::cmd_activations,
      "every layer's output for one test image, as JSON (the layer view's reference)"},
+    {"probe", digitlab::cmd_probe, "a linear probe on every step: how much of the digit each layer makes readable"},
+    {"embed", digitlab::cmd_embed, "a map (PCA or t-SNE) of 2,000 test images at one step, as a PNG"},
+    {"ablate", digitlab::cmd_ablate, "test accuracy with channels or units of a step switched off"},
 };
 
 void print_usage(FILE* f) {
@@ -59,7 +62,8 @@ int main(int argc, char** argv) {
         }
       }
       std::fprintf(stderr,
-                   "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations)\n",
+                   "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations, probe, "
+                   "embed, ablate)\n",
                    argv[2]);
       return digitlab::kExitUsage;
     }
@@ -68,9 +72,9 @@ int main(int argc, char** argv) {
   }
   for (const Command& c : kCommands)
     if (cmd == c.name) return c.run(argc, argv, 2);
-  std::fprintf(
-      stderr,
-      "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations; see digitlab help)\n",
-      cmd.c_str());
+  std::fprintf(stderr,
+               "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations, probe, "
+               "embed, ablate; see digitlab help)\n",
+               cmd.c_str());
   return digitlab::kExitUsage;
 }

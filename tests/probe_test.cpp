@@ -1,0 +1,182 @@
+// probe_test.cpp — linear probes (probe.h) and the step features they read (step_features.h).
+// The MNIST part measures the shipped model the way the page and the CLI do, on fewer images so the
+// ASan and WebAssembly runs stay short: the input step is a softmax regression on pixels, the last
+// hidden layer is read almost perfectly, and a network with random weights is read worse.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataset.h"
+#include "model_io.h"
+#include "probe.h"
+#include "step_features.h"
+
+using namespace dl;
+
+namespace {
+
+const std::string kShipped = std::string(DIGITLAB_SOURCE_DIR) + "/assets/digitlab.safetensors";
+
+TEST(StepFeatures, PoolsLargeMapsAdaptivelyAndKeepsSmallOnes) {
+  const FeatureLayout input = feature_layout(Shape{1, 28, 28}, 1024);
+  EXPECT_FALSE(input.pooled());
+  EXPECT_EQ(input.features(), 784);
+  const FeatureLayout conv = feature_layout(Shape{32, 26, 26}, 1024);
+  EXPECT_TRUE(conv.pooled());
+  EXPECT_EQ(conv.grid_h, 5);
+  EXPECT_EQ(conv.features(), 800);
+  const FeatureLayout dense = feature_layout(Shape{4096, 1, 1}, 1024);
+  EXPECT_EQ(dense.features(), 4096) << "a vector is never pooled";
+
+  // A 2-channel 3x5 map pooled to 2x2 per channel: windows rows [0,2) [1,3), columns [0,3) [2,5).
+  FeatureLayout L;
+  L.shape = Shape{2, 3, 5};
+  L.grid_h = 2;
+  L.grid_w = 2;
+  std::vector<float> act(30), out(8);
+  for (int i = 0; i < 30; ++i) act[i] = static_cast<float>(i);
+  pool_features(L, act.data(), out.data());
+  // channel 0, window rows 0-1, cols 0-2: mean of 0,1,2,5,6,7 = 3.5
+  EXPECT_FLOAT_EQ(out[0], 3.5f);
+  // channel 0, rows 1-2, cols 2-4: mean of 7,8,9,12,13,14 = 10.5
+  EXPECT_FLOAT_EQ(out[3], 10.5f);
+  // channel 1 is channel 0 + 15
+  EXPECT_FLOAT_EQ(out[4], 18.5f);
+}
+
+TEST(StepFeatures, StepsNameTheInputAndEveryLayer) {
+  Model m;
+  ASSERT_TRUE(Model::build("c8k3 p2 d.25 f10", 1, &m).ok());
+  ASSERT_EQ(num_steps(m), m.num_layers() + 1);
+  EXPECT_EQ(step_name(m, 0), "input");
+  EXPECT_STREQ(step_kind(m, 0), "input");
+  EXPECT_EQ(step_name(m, 1), "conv1");
+  EXPECT_EQ(step_shape(m, 1), (Shape{8, 28, 28}));  // "same" padding by default
+  int repeats = 0;
+  for (int s = 0; s < num_steps(m); ++s) repeats += step_repeats_previous(m, s);
+  EXPECT_EQ(repeats, 2) << "the dropout and the flatten repeat the step before them";
+}
+
+TEST(Probes, RefuseOptionsAndMemoryBeforeAllocating) {
+  Model m;
+  ASSERT_TRUE(Model::build("c8k3 f10", 1, &m).ok());
+  Dataset tiny;
+  tiny.count = 20;
+  tiny.images.assign(20 * kImageSize, 0.5f);
+  tiny.labels.assign(20, 3);
+  std::unique_ptr<ProbeRun> run;
+  ProbeOptions o;
+  o.train_images = 21;  // more than there are
+  EXPECT_FALSE(ProbeRun::Begin(&m, &tiny, &tiny, o, &run).ok());
+  o.train_images = 20;
+  o.epochs = 0;
+  EXPECT_FALSE(ProbeRun::Begin(&m, &tiny, &tiny, o, &run).ok());
+  o.epochs = 1;
+  o.max_features = 1 << 20;
+  EXPECT_FALSE(ProbeRun::Begin(&m, &tiny, &tiny, o, &run).ok());
+  o.max_features = kDefaultMaxFeatures;
+  o.feature_budget_bytes = 1000;  // one step's features are 20 x 784 x 4 bytes
+  Status st = ProbeRun::Begin(&m, &tiny, &tiny, o, &run);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("MiB"), std::string::npos) << st.message();
+  EXPECT_EQ(run, nullptr);
+}
+
+// Separable data: each class lights its own pixels. A probe on the input reads it perfectly, and
+// the run reports one result per step, duplicated steps included, with progress reaching 1.
+TEST(Probes, ReadSeparableClassesAndReportEveryStep) {
+  Dataset d;
+  d.count = 200;
+  d.images.assign(static_cast<size_t>(d.count) * kImageSize, 0.0f);
+  d.labels.resize(d.count);
+  Rng rng(5);
+  for (int i = 0; i < d.count; ++i) {
+    const int c = i % kClasses;
+    d.labels[i] = static_cast<uint8_t>(c);
+    for (int p = 0; p < kImageSize; ++p) d.images[static_cast<size_t>(i) * kImageSize + p] = 0.2f * rng.uniform();
+    for (int p = c * 70; p < c * 70 + 60; ++p) d.images[static_cast<size_t>(i) * kImageSize + p] += 1.0f;
+  }
+  Model m;
+  ASSERT_TRUE(Model::build("c4k3 p2 f10", 3, &m).ok());
+  ProbeOptions o;
+  o.train_images = 100;
+  o.epochs = 20;
+  o.batch = 20;
+  std::unique_ptr<ProbeRun> run;
+  ASSERT_TRUE(ProbeRun::Begin(&m, &d, &d, o, &run).ok());
+  float last = 0;
+  int slices = 0;
+  while (!run->Advance(0.0)) {  // one unit of work per call
+    EXPECT_GE(run->progress(), last);
+    last = run->progress();
+    ++slices;
+  }
+  EXPECT_GT(slices, 10);
+  EXPECT_EQ(run->progress(), 1.0f);
+  const std::vector<ProbeResult>& r = run->results();
+  ASSERT_EQ(static_cast<int>(r.size()), num_steps(m));
+  EXPECT_EQ(r[0].name, "input");
+  EXPECT_EQ(r[0].features, kImageSize);
+  EXPECT_GE(r[0].accuracy, 0.99f);
+  for (size_t s = 0; s < r.size(); ++s) EXPECT_EQ(r[s].step, static_cast<int>(s));
+}
+
+// The shipped model and the same architecture with random weights, on 2,000 training and 2,000 test
+// images (the README's table uses 5,000 and all 10,000: digitlab probe).
+class ShippedModelProbes : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const char* dir = std::getenv("MNIST_DIR");
+    if (!dir) return;
+    Dataset train, test;
+    if (!load_mnist(dir, "train", &train).ok() || !load_mnist(dir, "test", &test).ok()) return;
+    ProbeOptions o;
+    o.train_images = 2000;
+    o.test_images = 2000;
+    Model trained, random;
+    if (!load_model_file(kShipped, &trained).ok()) return;
+    if (!Model::build(trained.spec(), 7, &random).ok()) return;
+    trained_ = new std::vector<ProbeResult>;
+    random_ = new std::vector<ProbeResult>;
+    if (!run_probes(&trained, train, test, o, trained_).ok() || !run_probes(&random, train, test, o, random_).ok()) {
+      trained_->clear();
+      random_->clear();
+    }
+  }
+  void SetUp() override {
+    if (!std::getenv("MNIST_DIR")) GTEST_SKIP() << "MNIST_DIR is not set";
+    ASSERT_NE(trained_, nullptr);
+    ASSERT_FALSE(trained_->empty()) << "the probes did not run";
+  }
+  // The last hidden layer: the step before the output layer's dense (relu5 or its dropout).
+  static int last_hidden() { return static_cast<int>(trained_->size()) - 2; }
+  static std::vector<ProbeResult>* trained_;
+  static std::vector<ProbeResult>* random_;
+};
+std::vector<ProbeResult>* ShippedModelProbes::trained_ = nullptr;
+std::vector<ProbeResult>* ShippedModelProbes::random_ = nullptr;
+
+TEST_F(ShippedModelProbes, InputIsSoftmaxRegressionOnPixels) {
+  const float a = (*trained_)[0].accuracy;
+  EXPECT_GT(a, 0.84f);
+  EXPECT_LT(a, 0.94f) << "a linear read-out of the pixels is about 90% on MNIST, not the network's 99%";
+}
+
+TEST_F(ShippedModelProbes, LastHiddenLayerIsReadAlmostPerfectly) {
+  const ProbeResult& r = (*trained_)[last_hidden()];
+  EXPECT_EQ(r.kind, "dropout");  // drop3, which repeats relu5
+  EXPECT_GE(r.accuracy, 0.99f) << r.name;
+  EXPECT_GT(r.accuracy, (*trained_)[0].accuracy + 0.05f);
+}
+
+TEST_F(ShippedModelProbes, RandomWeightsAreReadWorseAtTheSameDepth) {
+  ASSERT_EQ(random_->size(), trained_->size());
+  EXPECT_LT((*random_)[last_hidden()].accuracy + 0.01f, (*trained_)[last_hidden()].accuracy);
+  // The input step does not depend on the weights: both probes saw the same pixels.
+  EXPECT_FLOAT_EQ((*random_)[0].accuracy, (*trained_)[0].accuracy);
+}
+
+}  // namespace
