@@ -49,7 +49,7 @@ tensors() {
 run;                                    expect "no command shows usage" 2 "usage: digitlab <command>"
 run frobnicate;                         expect "unknown command" 2 "unknown command 'frobnicate'"
 run help;                               expect "help lists the commands" 0 "^  train +train a network"
-for c in eval predict info sweep activations; do
+for c in eval predict info sweep activations probe embed ablate; do
   grep -Eq "^  $c +[a-z]" <<<"$out" && pass "help lists '$c'" || fail "help lists '$c'" "no line for it: $(echo "$out" | head -n 12)"
 done
 run train --help;                       expect "train --help lists options with defaults" 0 "--epochs N +.*\(default 10\)"
@@ -183,6 +183,32 @@ else
   expect "activations: an index past the test set" 2 "test set has images 0\.\.9999"
   run activations "$model" --layer 99
   expect "activations: a layer the model does not have" 2 "the model has layers 0\.\."
+
+  # probe / embed / ablate: the instruments of the Layers view, from the command line.
+  run probe "$model" --images 500 --test-images 500 --epochs 3 --csv "$tmp/probe.csv" --plot "$tmp/probe.png"
+  expect "probe prints a row per step" 0 "^ +0  input +input +784 "
+  expect "probe reaches the output layer" 0 "^ +[0-9]+  fc1 +dense +10 "
+  if [ "$(wc -l < "$tmp/probe.csv" 2>/dev/null)" = "$(( $(grep -c '^ *[0-9]\+  ' <<<"$out") + 1 ))" ] \
+      && [ "$(head -c 8 "$tmp/probe.png" | od -An -t x1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
+    pass "probe --csv has a line per step and --plot writes a PNG"
+  else
+    fail "probe --csv has a line per step and --plot writes a PNG" "$(head -3 "$tmp/probe.csv" 2>/dev/null)"
+  fi
+  run probe "$model" --images 5
+  expect "probe: too few images" 2 "--images must be between 10 and"
+  run embed "$model" --step 3 --images 300 --png "$tmp/map.png" --csv "$tmp/map.csv"
+  expect "embed maps a step" 0 "map of step 3 \(pool1, [0-9,]+ features\) .*: 300 test images, pca in"
+  if [ "$(wc -l < "$tmp/map.csv" 2>/dev/null)" = 301 ]; then pass "embed --csv has a line per image"; else fail "embed --csv has a line per image"; fi
+  run embed "$model" --step 99 --png "$tmp/map.png"
+  expect "embed: a step the model does not have" 2 "there is no step 99"
+  run embed "$model" --step 1 --method umap --png "$tmp/map.png"
+  expect "embed: an unknown method" 2 "--method must be pca or tsne"
+  run ablate "$model" --step 2
+  expect "ablate: every channel of relu1 off is chance" 0 "test accuracy (([0-9]|1[0-2])\.[0-9]+%) with them off"
+  run ablate "$model" --step 2 --channels 0,2-3
+  expect "ablate: a list of channels" 0 "3 of 8 channels off"
+  run ablate "$model" --step 2 --channels 9
+  expect "ablate: a channel the step does not have" 2 "'9' is not a channel or range within 0..7"
 
   # The first test image (a 7) as a PGM file, and its negative (dark ink on white).
   { printf 'P5\n28 28\n255\n'; gzip -dc "$MNIST_DIR/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 784; } > "$tmp/seven.pgm"
