@@ -286,7 +286,11 @@ Status ProbeRun::Begin(Model* model, const Dataset* train, const Dataset* test, 
   uint64_t group_bytes = 0;
   r.probe_of_step.assign(num_steps(*model), 0);
   for (int s = 0; s < num_steps(*model); ++s) {
-    if (step_repeats_previous(*model, s)) {
+    // Dropout and flatten repeat the step before them. BatchNorm at inference is an affine map per
+    // channel, and so per pooled feature: standardising undoes it up to sign, which the softmax
+    // regression absorbs (Adam's steps are sign-equivariant per weight), so its probe is the one
+    // before it, not a second fit of the same information.
+    if (s > 0 && (step_repeats_previous(*model, s) || model->layer(s - 1).kind() == LayerKind::BatchNorm)) {
       r.probe_of_step[s] = r.probe_of_step[s - 1];
       continue;
     }

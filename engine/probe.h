@@ -7,8 +7,9 @@
 // shuffle (default 5,000, seed 1); features standardised with the N images' mean and deviation; a
 // softmax regression (10 x features + 10) trained by Adam (lr 0.01, L2 1e-4 on the weights, batch
 // 100, 10 epochs, seeded order), starting from zero; test accuracy over the test images (default all
-// 10,000). Dropout and flatten steps repeat the step before them (step_repeats_previous) and get its
-// probe. A ProbeRun is advanced in time slices, so the page can compute it between frames or on a
+// 10,000). Dropout and flatten steps repeat the step before them (step_repeats_previous), and a
+// BatchNorm step is a per-channel affine map of it, which standardised features cannot tell apart:
+// these get the probe of the step before them. A ProbeRun is advanced in time slices, so the page can compute it between frames or on a
 // thread, with progress; the model is only read (forward passes in eval mode write its activations).
 //
 // Memory: the training features of a group of steps are held at once; steps are grouped so that a

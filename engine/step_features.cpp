@@ -7,6 +7,14 @@
 #include <cstring>
 
 namespace dl {
+namespace {
+
+// Adaptive windows (PyTorch's AdaptiveAvgPool2d): window i of n over `size` cells is
+// [floor(i * size / n), ceil((i + 1) * size / n)).
+int window_start(int i, int size, int n) { return i * size / n; }
+int window_end(int i, int size, int n) { return ((i + 1) * size + n - 1) / n; }
+
+}  // namespace
 
 FeatureLayout feature_layout(Shape step_shape, int max_features) {
   FeatureLayout L;
@@ -17,6 +25,17 @@ FeatureLayout feature_layout(Shape step_shape, int max_features) {
   const int g = std::max(1, static_cast<int>(std::sqrt(static_cast<double>(max_features) / step_shape.c)));
   L.grid_h = std::min(g, step_shape.h);
   L.grid_w = std::min(g, step_shape.w);
+  const int H = step_shape.h, W = step_shape.w;
+  L.pool_x.assign(static_cast<size_t>(W) * L.grid_w, 0.0f);  // (W, grid_w)
+  for (int gx = 0; gx < L.grid_w; ++gx) {
+    const int x0 = window_start(gx, W, L.grid_w), x1 = window_end(gx, W, L.grid_w);
+    for (int x = x0; x < x1; ++x) L.pool_x[static_cast<size_t>(x) * L.grid_w + gx] = 1.0f / (x1 - x0);
+  }
+  L.pool_y.assign(static_cast<size_t>(L.grid_h) * H, 0.0f);  // (grid_h, H)
+  for (int gy = 0; gy < L.grid_h; ++gy) {
+    const int y0 = window_start(gy, H, L.grid_h), y1 = window_end(gy, H, L.grid_h);
+    for (int y = y0; y < y1; ++y) L.pool_y[static_cast<size_t>(gy) * H + y] = 1.0f / (y1 - y0);
+  }
   return L;
 }
 
@@ -46,10 +65,9 @@ void pool_features(const FeatureLayout& L, const float* act, float* out) {
   for (int c = 0; c < L.shape.c; ++c) {
     const float* plane = act + static_cast<size_t>(c) * H * W;
     for (int gy = 0; gy < L.grid_h; ++gy) {
-      // Adaptive windows: rows [floor(gy*H/g), ceil((gy+1)*H/g)), the same for columns.
-      const int y0 = gy * H / L.grid_h, y1 = ((gy + 1) * H + L.grid_h - 1) / L.grid_h;
+      const int y0 = window_start(gy, H, L.grid_h), y1 = window_end(gy, H, L.grid_h);
       for (int gx = 0; gx < L.grid_w; ++gx) {
-        const int x0 = gx * W / L.grid_w, x1 = ((gx + 1) * W + L.grid_w - 1) / L.grid_w;
+        const int x0 = window_start(gx, W, L.grid_w), x1 = window_end(gx, W, L.grid_w);
         float sum = 0;
         for (int y = y0; y < y1; ++y)
           for (int x = x0; x < x1; ++x) sum += plane[y * W + x];
@@ -62,8 +80,29 @@ void pool_features(const FeatureLayout& L, const float* act, float* out) {
 void step_features(const Model& model, int step, const float* images, int B, const FeatureLayout& L, float* out) {
   assert(step_shape(model, step) == L.shape);
   const float* act = step == 0 ? images : model.activation(step - 1);
-  const size_t in_size = L.shape.size(), out_size = L.features();
-  for (int n = 0; n < B; ++n) pool_features(L, act + n * in_size, out + n * out_size);
+  const size_t in_size = L.shape.size();
+  if (!L.pooled()) {
+    std::memcpy(out, act, sizeof(float) * in_size * B);
+    return;
+  }
+  const int H = L.shape.h, W = L.shape.w, gh = L.grid_h, gw = L.grid_w;
+  const int planes = B * L.shape.c;
+  // Columns first, for every row of every plane of the batch at once: (planes*H, W) x (W, gw).
+  MatrixR cols(static_cast<Eigen::Index>(planes) * H, gw);
+  cols.noalias() = ConstMapR(act, static_cast<Eigen::Index>(planes) * H, W) * ConstMapR(L.pool_x.data(), W, gw);
+  // Then rows, plane by plane: (gh, H) x (H, gw), a few thousand multiply-adds each, as loops (a
+  // matrix product per plane would spend longer packing its operands than computing).
+  for (int p = 0; p < planes; ++p) {
+    const float* c = cols.data() + static_cast<size_t>(p) * H * gw;
+    float* o = out + static_cast<size_t>(p) * gh * gw;
+    std::fill(o, o + gh * gw, 0.0f);
+    for (int gy = 0; gy < gh; ++gy)
+      for (int y = 0; y < H; ++y) {
+        const float w = L.pool_y[static_cast<size_t>(gy) * H + y];
+        if (w == 0.0f) continue;
+        for (int gx = 0; gx < gw; ++gx) o[gy * gw + gx] += w * c[y * gw + gx];
+      }
+  }
 }
 
 }  // namespace dl

@@ -10,6 +10,7 @@
 // roughly where). The input step (784 <= 1,024) and every dense step are never pooled.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "model.h"
 #include "shape.h"
@@ -24,6 +25,9 @@ struct FeatureLayout {
   int grid_w = 1;  // pooled columns per channel (shape.w when not pooled)
   int features() const { return shape.c * grid_h * grid_w; }
   bool pooled() const { return grid_h != shape.h || grid_w != shape.w; }
+  // When pooled, the averaging as two matrices (pooling is separable): a row of W values times
+  // pool_x (W, grid_w) gives the column windows' means, pool_y (grid_h, H) times those the windows'.
+  std::vector<float> pool_x, pool_y;
 };
 
 FeatureLayout feature_layout(Shape step_shape, int max_features = kDefaultMaxFeatures);
@@ -38,7 +42,8 @@ bool step_repeats_previous(const Model& m, int step);
 
 // Pools one sample's step output (layout.shape.size() values) into layout.features() values.
 void pool_features(const FeatureLayout& layout, const float* act, float* out);
-// After model.forward(images, B): the B samples' features of `step` into out (B, features()).
+// After model.forward(images, B): the B samples' features of `step` into out (B, features()): the
+// same values as pool_features on each sample, computed as two matrix products for the batch.
 void step_features(const Model& model, int step, const float* images, int B, const FeatureLayout& layout, float* out);
 
 }  // namespace dl

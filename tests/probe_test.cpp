@@ -47,6 +47,25 @@ TEST(StepFeatures, PoolsLargeMapsAdaptivelyAndKeepsSmallOnes) {
   EXPECT_FLOAT_EQ(out[4], 18.5f);
 }
 
+// The batch path (two matrix products) gives the per-sample loop's values.
+TEST(StepFeatures, ABatchPoolsAsEachSampleDoes) {
+  Model m;
+  ASSERT_TRUE(Model::build("c48k3p0 f10", 2, &m).ok());  // 48x26x26 -> 48x4x4
+  const int B = 3;
+  std::vector<float> x(B * kImageSize);
+  Rng rng(2);
+  for (float& v : x) v = rng.uniform();
+  m.forward(x.data(), B);
+  const FeatureLayout L = feature_layout(step_shape(m, 1));
+  ASSERT_TRUE(L.pooled());
+  std::vector<float> batch(B * L.features()), one(L.features());
+  step_features(m, 1, x.data(), B, L, batch.data());
+  for (int n = 0; n < B; ++n) {
+    pool_features(L, m.activation(0) + n * L.shape.size(), one.data());
+    for (int j = 0; j < L.features(); ++j) ASSERT_NEAR(batch[n * L.features() + j], one[j], 1e-5f) << n << " " << j;
+  }
+}
+
 TEST(StepFeatures, StepsNameTheInputAndEveryLayer) {
   Model m;
   ASSERT_TRUE(Model::build("c8k3 p2 d.25 f10", 1, &m).ok());
