@@ -113,6 +113,7 @@ struct EmbeddingRun::Impl {
   int row = 0, iteration = 0, position = 0;
   Phase phase = Phase::Gather;
   double units_done = 0, units_total = 1;
+  double features_ms = 0, projection_ms = 0;
 
   int D() const { return layout.features(); }
 
@@ -329,7 +330,9 @@ Status EmbeddingRun::Begin(Model* model, const Dataset* test, int step, const Em
 bool EmbeddingRun::Advance(double budget_ms) {
   Impl& r = *impl_;
   const double start = now_ms();
+  double t = start;
   do {
+    const bool gathering = r.phase == Impl::Phase::Gather;
     switch (r.phase) {
       case Impl::Phase::Gather: r.GatherSome(); break;
       case Impl::Phase::Pca: r.DoPca(); break;
@@ -337,7 +340,10 @@ bool EmbeddingRun::Advance(double budget_ms) {
       case Impl::Phase::Iterate: r.Iterate(); break;
       case Impl::Phase::Done: return true;
     }
-  } while (r.phase != Impl::Phase::Done && now_ms() - start < budget_ms);
+    const double now = now_ms();
+    (gathering ? r.features_ms : r.projection_ms) += now - t;
+    t = now;
+  } while (r.phase != Impl::Phase::Done && t - start < budget_ms);
   return r.phase == Impl::Phase::Done;
 }
 
@@ -349,6 +355,8 @@ int EmbeddingRun::step() const { return impl_->step; }
 EmbeddingMethod EmbeddingRun::method() const { return impl_->opt.method; }
 const FeatureLayout& EmbeddingRun::layout() const { return impl_->layout; }
 int EmbeddingRun::count() const { return impl_->n; }
+double EmbeddingRun::features_seconds() const { return impl_->features_ms / 1000.0; }
+double EmbeddingRun::projection_seconds() const { return impl_->projection_ms / 1000.0; }
 const std::vector<float>& EmbeddingRun::points() const { return impl_->points; }
 const uint8_t* EmbeddingRun::labels() const { return impl_->test->labels.data(); }
 

@@ -63,6 +63,10 @@ class EmbeddingRun {
   int count() const;                         // n
   const std::vector<float>& points() const;  // (n, 2), valid once done()
   const uint8_t* labels() const;             // (n), the test labels
+  // Time spent in Advance: running the images forward and pooling their features, and the
+  // projection itself (PCA; for t-SNE also the affinities and the iterations).
+  double features_seconds() const;
+  double projection_seconds() const;
   // Where a new sample's features (layout().features() values) land on the finished map.
   void place(const float* features, float* xy) const;
 

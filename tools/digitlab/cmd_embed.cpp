@@ -101,9 +101,10 @@ int cmd_embed(int argc, char** argv, int first) {
   while (!run->Advance(1000.0)) {}
   const double seconds = now_seconds() - t0;
   const std::string name = dl::step_name(model, step);
-  std::printf("map of step %d (%s, %s features) of %s: %d test images, %s in %.2f s\n", step, name.c_str(),
-              with_commas(run->layout().features()).c_str(), path.c_str(), run->count(),
-              dl::embedding_method_name(opt.method), seconds);
+  std::printf("map of step %d (%s, %s features) of %s: %d test images, %s in %.2f s (features %.2f s, %s %.3f s)\n",
+              step, name.c_str(), with_commas(run->layout().features()).c_str(), path.c_str(), run->count(),
+              dl::embedding_method_name(opt.method), seconds, run->features_seconds(),
+              dl::embedding_method_name(opt.method), run->projection_seconds());
   if (!csv.empty()) {
     FILE* f = std::fopen(csv.c_str(), "w");
     if (!f) return runtime_error(kCommand, "cannot write " + csv + " (check the folder exists and is writable)");
