@@ -8,8 +8,9 @@
 //    at build time, so compression does not confuse the bar), then its .js, and starts the program
 //    with those bytes (no Emscripten file system).
 // 3. Defines window.digitlab, the automation API (see the README): ready, state(), clear(),
-//    undo(), loadModel(bytes, name), setClassroom(on), and layers (the Layers view); after the
-//    first frame it fetches the MNIST test images for the Layers view, if the server has them.
+//    undo(), loadModel(bytes, name), setClassroom(on), and layers (the Layers view, with its
+//    instruments: probes, embedding, ablate, ablateReset, ablationAccuracy); after the first frame
+//    it fetches the MNIST test images for the Layers view, if the server has them.
 // 4. Loads model files picked with the app's "Load model…" button or dropped on the page.
 // 5. For the Train view: fetches the MNIST files (mnist/, next to the page) when training first
 //    needs them, with a progress bar in the app, decompressed by the browser's DecompressionStream
@@ -95,6 +96,12 @@
       for (const k of Object.keys(s.buttons)) s.buttons[k] = toViewport(s.buttons[k]);
       for (const k of Object.keys(s.views)) s.views[k] = toViewport(s.views[k]);
       for (const k of Object.keys(s.train.buttons)) s.train.buttons[k] = toViewport(s.train.buttons[k]);
+      const lv = s.layerView;
+      if (lv && lv.buttons) {
+        for (const k of Object.keys(lv.buttons)) lv.buttons[k] = toViewport(lv.buttons[k]);
+        lv.cells = lv.cells.map(toViewport);
+        lv.map.plot = toViewport(lv.map.plot);
+      }
       s.timing = { ...timing };
       s.build = { ...build };
       s.offline = { ...offline };
@@ -158,8 +165,103 @@
       },
       // Resolves once the page has tried to load the test images (true when it has them).
       testImagesReady() { return testImages; },
+      // The panel of the Layers view on screen: 'activations', 'probes' or 'map' (shows the view).
+      showPanel(which) {
+        if (!['activations', 'probes', 'map'].includes(which)) {
+          throw new Error(`showPanel: the panels are 'activations', 'probes' and 'map' (got ${JSON.stringify(which)})`);
+        }
+        api().layers.showPanel(which);
+      },
+      // Knock-out mode: a click on a map (or a unit) switches it off or on instead of enlarging it.
+      setKnockOut(on) { api().layers.setKnockOut(!!on); },
+      // Linear probes for the model on the Draw view: resolves with one {step, name, kind, accuracy}
+      // per step from the input (0) to the logits (accuracy on the 10,000 test images, 0..1; also
+      // trainAccuracy and features). options: {images} training images, 10 to 10,000 (default 5,000).
+      // Downloads the MNIST training images first if the page does not have them yet.
+      async probes(options) {
+        if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+          throw new Error('probes: the options must be an object, e.g. {images: 5000}');
+        }
+        let why;
+        try {
+          why = api().layers.probesStart(options === undefined ? {} : { ...options });
+        } catch (e) {
+          throw new Error('probes: the options could not be read (' + (e && e.message ? e.message : e) + ')');
+        }
+        if (why) throw new Error(why);
+        for (;;) {
+          const r = api().layers.probesPoll();
+          if (r.phase === 'done') return r.results;
+          if (r.phase === 'failed') throw new Error('probes: ' + r.error);
+          if (r.phase === 'idle') throw new Error('probes: stopped, because another model was loaded');
+          await sleep(50);
+        }
+      },
+      // The map of a step: resolves with {method, step, points: [[x, y], ...], labels, drawing, seconds}
+      // for the first 2,000 test images (point i is test image i); drawing is where the current input
+      // (the drawing, or a picked test image) lands, or null without one. options: {method: 'pca'
+      // (default) | 'tsne'}. The view moves to that step (its Map panel shows the same map).
+      async embedding(step, options = {}) {
+        if (!Number.isInteger(step) || Math.abs(step) > 1e9) {
+          throw new Error(`embedding: step must be a whole number, one of state().layerView.steps (got ${String(step)})`);
+        }
+        if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+          throw new Error("embedding: the options must be an object, e.g. {method: 'tsne'}");
+        }
+        for (const k of Object.keys(options)) {
+          if (k !== 'method') throw new Error(`embedding: unknown option '${k}' (the one option is method)`);
+        }
+        const method = options.method === undefined ? 'pca' : options.method;
+        if (method !== 'pca' && method !== 'tsne') {
+          throw new Error(`embedding: method must be 'pca' or 'tsne' (got ${JSON.stringify(method)})`);
+        }
+        await testImages;
+        const why = api().layers.embeddingStart(step, method);
+        if (why) throw new Error('embedding: ' + why);
+        for (;;) {
+          const r = api().layers.embeddingPoll();
+          if (r.step !== step || r.method !== method || r.phase === 'idle') {
+            throw new Error('embedding: stopped, because another model or another map was asked for');
+          }
+          if (r.phase === 'done') {
+            return { method, step, points: r.points, labels: r.labels, drawing: r.drawing, seconds: r.seconds };
+          }
+          if (r.phase === 'failed') throw new Error('embedding: ' + r.error);
+          await sleep(50);
+        }
+      },
+      // Knock-out: switches channel `channel` (a feature map, or a unit of a vector) of step `step`
+      // off (off = true) or back on (false) in the model on the Draw view. Returns true; throws with a
+      // sentence for a step or channel that does not exist.
+      ablate(step, channel, off = true) {
+        if (!Number.isInteger(step) || Math.abs(step) > 1e9) throw new Error(`ablate: step must be a whole number (got ${String(step)})`);
+        if (!Number.isInteger(channel) || Math.abs(channel) > 1e9) throw new Error(`ablate: channel must be a whole number (got ${String(channel)})`);
+        if (typeof off !== 'boolean') throw new Error('ablate: off must be true (switch off) or false (switch back on)');
+        const why = api().layers.ablate(step, channel, off);
+        if (why) throw new Error('ablate: ' + why);
+        return true;
+      },
+      // Every unit back on.
+      ablateReset() { api().layers.ablateReset(); },
+      // Test accuracy over the 10,000 test images with the knock-outs as they are now:
+      // {accuracy, perClass: [10], baseline, baselinePerClass: [10] (every unit on), units, seconds}.
+      async ablationAccuracy() {
+        if (!(await testImages)) throw new Error('ablationAccuracy: no MNIST test images on this server (build the page with MNIST_DIR set)');
+        let idle = 0;
+        for (;;) {
+          const r = api().layers.ablationPoll();
+          if (r.phase === 'done') {
+            return { accuracy: r.accuracy, perClass: r.perClass, baseline: r.baseline, baselinePerClass: r.baselinePerClass,
+              units: r.units, seconds: r.seconds };
+          }
+          if (r.phase === 'failed') throw new Error('ablationAccuracy: ' + r.error);
+          if (r.phase === 'idle' && ++idle > 40) throw new Error('ablationAccuracy: nothing to compute (is a model loaded?)');
+          await sleep(50);
+        }
+      },
     },
   };
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
   // --- 5. training: data, downloads, browser storage ----------------------------------------------
   let mnistSizes = {};

@@ -91,6 +91,20 @@ EM_JS(void, js_start_training_pump, (double slice_ms), {
   Module.digitlabPump.running = true;
   Module.digitlabPump.channel.port2.postMessage(0);
 });
+// The same for the Layers view's background jobs where there are no threads (analysis_jobs.h).
+EM_JS(void, js_start_jobs_pump, (double slice_ms), {
+  if (!Module.digitlabJobsPump) {
+    var ch = new MessageChannel();
+    ch.port1.onmessage = function() {
+      if (_digitlab_jobs_between_frames(slice_ms)) ch.port2.postMessage(0);
+      else Module.digitlabJobsPump.running = false;
+    };
+    Module.digitlabJobsPump = { channel: ch, running: false };
+  }
+  if (Module.digitlabJobsPump.running) return;
+  Module.digitlabJobsPump.running = true;
+  Module.digitlabJobsPump.channel.port2.postMessage(0);
+});
 // Every copy into the heap checks _malloc's answer (0 when the heap cannot grow: issue 12,
 // finding 6) and the size first: a file larger than the page reads gets a sentence, never a
 // RangeError or a write from address 0.
@@ -247,6 +261,13 @@ EMSCRIPTEN_KEEPALIVE int digitlab_train_between_frames(double slice_ms) {
   app::State& s = *g_state;
   const bool more = app::training_between_frames(s, slice_ms);
   if (!more) s.training.between_frames = false;  // the next run starts the pump again
+  return more ? 1 : 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int digitlab_jobs_between_frames(double slice_ms) {
+  app::JobRunner& jobs = g_state->layers.jobs;
+  const bool more = jobs.Pump(slice_ms);
+  if (!more) jobs.between_frames = false;  // the next job starts the pump again
   return more ? 1 : 0;
 }
 
@@ -408,6 +429,12 @@ void frame_presented(app::State& s) {
       (t.session.status() == app::TrainingSession::Status::Running || t.session.Evaluating())) {
     t.between_frames = true;
     js_start_training_pump(kTrainingSliceMs);
+  }
+  // The Layers view's jobs without threads: between frames too (with threads they have their own).
+  app::JobRunner& jobs = s.layers.jobs;
+  if (!app::JobRunner::Threaded() && !jobs.between_frames && s.layers.JobsBusy()) {
+    jobs.between_frames = true;
+    js_start_jobs_pump(app::JobRunner::kFrameSliceMs);
   }
   if (t.want_data) {
     t.want_data = false;

@@ -20,8 +20,10 @@ void append_layer_view(const State& s, std::string* out) {
     array(out, 3, [&](size_t i) { return dims[i]; });
   };
   out->push_back('{');
-  if (v.Steps().empty()) {
-    out->append("\"index\":0,\"count\":0}");
+  if (v.Steps().empty()) {  // the view has not been shown yet
+    out->append("\"index\":0,\"count\":0");
+    append_instruments_json(s, out);
+    out->push_back('}');
     return;
   }
   const LayerStep& cur = v.Steps()[v.Current()];
@@ -59,7 +61,7 @@ void append_layer_view(const State& s, std::string* out) {
   out->append("{\"loaded\":");
   out->append(v.test.loaded ? "true" : "false");
   out->append(",\"count\":");
-  num(out, v.test.loaded ? v.test.set.count : 0);
+  num(out, v.test.loaded ? v.test.set().count : 0);
   out->append(",\"problem\":");
   if (v.test.problem.empty()) out->append("null");
   else str(out, v.test.problem);
@@ -86,6 +88,7 @@ void append_layer_view(const State& s, std::string* out) {
     num(out, v.top.Hits()[i].value);
   }
   out->append("]}");
+  append_instruments_json(s, out);
   key(out, "steps");
   out->push_back('[');
   for (size_t i = 0; i < v.Steps().size(); ++i) {

@@ -14,4 +14,12 @@ void write_state_json(const State& s, std::string* out);
 // Appends ,"views":{...},"train":{...},"evaluation":{...} (training_json.cpp).
 void append_training_json(const State& s, std::string* out);
 
+// The Layers view's instruments (instruments_json.cpp): inside state().layerView, its panel, buttons,
+// map cells, knock-outs, probes and map as they are now; and the answers the automation API's
+// promises wait for (layers.probes, layers.embedding, layers.ablationAccuracy), each overwriting *out.
+void append_instruments_json(const State& s, std::string* out);
+void write_probes_json(const State& s, std::string* out);
+void write_embedding_json(const State& s, std::string* out);
+void write_ablation_json(const State& s, std::string* out);
+
 }  // namespace app

@@ -34,6 +34,7 @@ void run_prediction(State& s) {
   }
   p.pad_version = s.pad.Version();
   p.model_version = s.model.version;
+  p.knockouts = s.model.knockouts;
   ++p.version;
   p.input_ms = s.input_ms;
   p.answered_ms = now_ms();
@@ -46,7 +47,8 @@ void run_prediction(State& s) {
 }
 
 bool prediction_stale(const State& s) {
-  return s.prediction.pad_version != s.pad.Version() || s.prediction.model_version != s.model.version;
+  return s.prediction.pad_version != s.pad.Version() || s.prediction.model_version != s.model.version ||
+         s.prediction.knockouts != s.model.knockouts;
 }
 
 // While the pen is down the answer follows at most every kPredictInterval; otherwise at once.
@@ -133,6 +135,17 @@ void draw_pad_with_buttons(State& s, float side) {
   draw_pad_buttons(s, side);
 }
 
+// Units switched off in the Layers view (knockouts.h) change this view's answer too: say so.
+void draw_knockout_note(const State& s, float width) {
+  const int off = s.model.loaded ? s.model.model.units_off() : 0;
+  if (off == 0) return;
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
+  ImGui::TextColored(ImVec4(0.92f, 0.25f, 0.2f, 1.0f),
+                     "%d unit%s switched off in the Layers view: this is the network's answer without %s.", off,
+                     off == 1 ? " is" : "s are", off == 1 ? "it" : "them");
+  ImGui::PopTextWrapPos();
+}
+
 void draw_desktop(State& s, bool picker) {
   Layout& L = s.layout;
   const ImGuiStyle& st = ImGui::GetStyle();
@@ -170,6 +183,7 @@ void draw_desktop(State& s, bool picker) {
   s.preview.Draw(s.prediction, box);
   ImGui::EndGroup();
   s.answer.DrawStatus(s.prediction, s.model, col_w);
+  draw_knockout_note(s, col_w - st.ScrollbarSize);
   ImGui::Spacing();
   // Bars as rows when they fit, as a column chart otherwise (classroom mode on a small window).
   // The model panel's height as drawn last frame (it depends on wrapping and on any error message).
@@ -202,6 +216,7 @@ void draw_phone(State& s, bool picker) {
   ImGui::SameLine(st.WindowPadding.x + inner_w - box);
   s.preview.Draw(s.prediction, box);
   s.answer.DrawBars(s.prediction, inner_w, /*columns=*/true);
+  draw_knockout_note(s, inner_w);
   ImGui::Separator();
   s.loader.Draw(s.model, picker, true, inner_w, &s.commands);
   L.load_button = Rect{s.loader.button_min.x, s.loader.button_min.y, s.loader.button_max.x - s.loader.button_min.x,
@@ -371,6 +386,10 @@ bool wants_frame(const State& s) {
 
 void predict_now(State& s) {
   if (prediction_stale(s)) run_prediction(s);
+}
+
+void background(State& s) {
+  if (s.layers.Background(s)) request_redraw(s);
 }
 
 }  // namespace app

@@ -28,8 +28,12 @@ dl::Status load_model_file(State& s, const std::string& path);
 void clear(State& s);
 void undo(State& s);
 
-// Runs the network now if the drawing or the model changed since the last answer.
+// Runs the network now if the drawing or the model (or its knock-outs) changed since the last answer.
 void predict_now(State& s);
+
+// Once per main-loop iteration, drawn or not: the Layers view's background jobs (analysis_jobs.h)
+// get their slice where the build has no threads, and finished ones hand over their results.
+void background(State& s);
 
 // Whether the next frame must be drawn. Without input or change the canvas keeps its last
 // picture, and the program sleeps instead of redrawing the same UI 60 times a second.

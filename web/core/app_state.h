@@ -22,6 +22,7 @@
 #include "preprocess.h"
 #include "shape.h"
 #include "training_app.h"
+#include "ui_common.h"
 
 namespace app {
 
@@ -66,6 +67,7 @@ struct ModelSlot {
   std::map<std::string, std::string> metadata;  // safetensors __metadata__
   std::string error;                            // last load error ("" after a success)
   int version = 0;                              // bumps on every successful load
+  int knockouts = 0;  // bumps whenever a unit of model is switched off or on (the Layers view's knock-outs)
 };
 
 // The network's answer for the current drawing.
@@ -78,6 +80,7 @@ struct Prediction {
   dl::PreprocessInfo info;             // bounding box and centre of mass of the preprocessing
   int pad_version = -1;                // DrawPad::version() this answer belongs to
   int model_version = -1;              // ModelSlot::version it was computed with
+  int knockouts = -1;                  // ModelSlot::knockouts it was computed with
   int version = 0;                     // bumps whenever the fields above change
   double last_ms = 0;                  // raster + preprocess + forward + softmax, milliseconds
   double input_ms = 0;                 // State::input_ms of the frame whose input this answer read
@@ -86,10 +89,6 @@ struct Prediction {
   double total_ms = 0;                 // sum over `count` predictions
   int count = 0;
   bool not_sure() const { return valid && probs[digit] < kNotSureThreshold; }
-};
-
-struct Rect {
-  float x = 0, y = 0, w = 0, h = 0;
 };
 
 // Where things are this frame (window coordinates, CSS pixels in the browser). The automation API

@@ -106,6 +106,7 @@ void step(void* arg) {
   // ImGui needs a couple of frames after any input to settle hover and layout; after that, a frame
   // is drawn only when something changed (the canvas keeps showing the last one).
   if (input) app::request_redraw(s);
+  app::background(s);
   if (!app::wants_frame(s)) {
     platform::idle();
     return;

@@ -9,17 +9,13 @@
 #include "app.h"
 #include "app_state.h"
 #include "heatmap.h"
+#include "layer_style.h"
 #include "layer_types.h"
 #include "ui_common.h"
 
 namespace app {
 
 namespace {
-
-const ImU32 kMuted = IM_COL32(150, 158, 172, 255);
-const ImU32 kAccent = IM_COL32(255, 214, 10, 255);  // the current step: yellow, seen from the back row
-const ImU32 kBox = IM_COL32(34, 40, 52, 255);
-const ImU32 kBoxDone = IM_COL32(44, 62, 92, 255);
 
 const char* kind_text(const LayerStep& st) {
   switch (st.role) {
@@ -47,15 +43,6 @@ std::string shape_text(const dl::Shape& s) {
 }
 
 bool spatial(const dl::Shape& s) { return s.h > 1 || s.w > 1; }
-
-// Text drawn at a larger size with the UI font (the title must be readable across a classroom).
-void big_text(const char* text, float scale, ImU32 col) {
-  ImFont* font = ImGui::GetFont();
-  const float size = ImGui::GetFontSize() * scale;
-  const ImVec2 ts = font->CalcTextSizeA(size, 1e9f, 0, text);
-  ImGui::GetWindowDrawList()->AddText(font, size, ImGui::GetCursorScreenPos(), col, text);
-  ImGui::Dummy(ts);
-}
 
 // Columns for n cells of aspect 1 in a width x height area, so that the cells are as large as possible.
 int best_cols(int n, float width, float height, float gap) {
@@ -92,10 +79,11 @@ void LayerView::Rebuild(const State& s) {
 void LayerView::Run(State& s) {
   const Prediction& p = s.prediction;
   dl::Model* model = s.model.loaded ? &s.model.model : nullptr;
-  if (source_ >= 0 && test.loaded && source_ < test.set.count) run_.Run(model, test.set.image(source_), true);
+  if (source_ >= 0 && test.loaded && source_ < test.set().count) run_.Run(model, test.set().image(source_), true);
   else run_.Run(model, p.input28, p.has_ink);
   input_version_ = p.version;
   ran_source_version_ = source_version_;
+  ran_knockouts_ = s.model.knockouts;
   ++data_version_;
 }
 
@@ -104,8 +92,10 @@ void LayerView::Update(State& s) {
     Rebuild(s);
     input_version_ = -1;
   }
-  const bool input_changed =
-      source_ < 0 ? input_version_ != s.prediction.version : ran_source_version_ != source_version_;
+  // A new pick (a test image, or the drawing again), a new answer for the drawing, other knock-outs.
+  const bool input_changed = ran_source_version_ != source_version_ ||
+                             (source_ < 0 && input_version_ != s.prediction.version) ||
+                             ran_knockouts_ != s.model.knockouts;
   if (input_changed || live == Live::Recompute) Run(s);
   if (live == Live::Upload) ++data_version_;  // the textures are re-uploaded as after a new run
   if (top.Running()) {
@@ -118,8 +108,24 @@ void LayerView::Update(State& s) {
 
 bool LayerView::NeedsFrame(const State& s) const {
   if (top.Running() || live != Live::Off) return true;
-  if (model_version_ != s.model.version) return true;
-  return source_ < 0 ? input_version_ != s.prediction.version : ran_source_version_ != source_version_;
+  if (model_version_ != s.model.version || ran_knockouts_ != s.model.knockouts) return true;
+  // A job's progress bar moves every kJobProgressFrameMs, less often when frames are slow to draw
+  // (they take at most kProgressShare of the main thread, as training's do).
+  if (JobsBusy() && now_ms() - progress_frame_ms_ >= std::max(kJobProgressFrameMs, s.frame_ms / kProgressShare))
+    return true;
+  return ran_source_version_ != source_version_ || (source_ < 0 && input_version_ != s.prediction.version);
+}
+
+bool LayerView::JobsBusy() const {
+  return probes.Busy() || map.phase() == MapPanel::Phase::Running || knockouts.Busy();
+}
+
+bool LayerView::Background(State& s) {
+  jobs.Pump();
+  bool changed = knockouts.Poll(s, jobs);
+  changed = probes.Poll(s, jobs) || changed;
+  changed = map.Poll(s, jobs) || changed;
+  return changed;
 }
 
 void LayerView::Select(int step) {
@@ -134,7 +140,7 @@ void LayerView::Select(int step) {
 }
 
 void LayerView::PickTestImage(int index) {
-  source_ = (index >= 0 && test.loaded && index < test.set.count) ? index : -1;
+  source_ = (index >= 0 && test.loaded && index < test.set().count) ? index : -1;
   ++source_version_;
 }
 
@@ -189,11 +195,13 @@ void LayerView::DrawStrip(State& s, float width) {
     draw->AddText(ImVec2(a.x + pad, a.y + ImGui::GetStyle().FramePadding.y), text, st.name.c_str());
     draw->AddText(ImVec2(a.x + pad, a.y + ImGui::GetStyle().FramePadding.y + ImGui::GetTextLineHeight()), sub,
                   shape.c_str());
+    // A step with units switched off: a red bar under its box.
+    if (st.model_layer >= 0 && s.model.loaded && s.model.model.units_off(st.model_layer) > 0)
+      draw->AddRectFilled(ImVec2(a.x, b.y - std::max(3.0f, h * 0.08f)), b, kOff);
     if (cur && scroll_to_current_) ImGui::SetScrollHereX(0.5f);
   }
   scroll_to_current_ = false;
   ImGui::EndChild();
-  (void)s;
 }
 
 void LayerView::DrawNav(State& s, float width) {
@@ -232,6 +240,50 @@ void LayerView::DrawNav(State& s, float width) {
   ImGui::EndDisabled();
 }
 
+void LayerView::DrawPanelSwitch(State& s, float width) {
+  // Three panels, as buttons in a row: the selected one in the strip's yellow.
+  static const char* kNames[3] = {"Activations", "Probes", "Map"};
+  for (int i = 0; i < 3; ++i) {
+    if (i) ImGui::SameLine(0, 2);
+    const bool on = static_cast<int>(panel) == i;
+    if (on) {
+      ImGui::PushStyleColor(ImGuiCol_Button, ImColor(kAccent).Value);
+      ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImColor(kAccent).Value);
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0, 0, 0, 1));
+    }
+    if (ImGui::Button(kNames[i])) panel = static_cast<Panel>(i);
+    if (on) ImGui::PopStyleColor(3);
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    panel_buttons[i] = Rect{a.x, a.y, b.x - a.x, b.y - a.y};
+  }
+  knock_button = Rect{};
+  if (panel == Panel::Activations) {
+    // On the same row when it fits (a phone puts it on the next one).
+    const float box_w =
+        ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize("Knock out").x;
+    ImGui::SameLine(0, ImGui::GetFontSize() * 1.2f);
+    if (ImGui::GetCursorScreenPos().x + box_w > ImGui::GetWindowPos().x + ImGui::GetStyle().WindowPadding.x + width)
+      ImGui::NewLine();
+    ImGui::Checkbox("Knock out", &knock_mode);
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    knock_button = Rect{a.x, a.y, b.x - a.x, b.y - a.y};
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Click maps or units to switch them off: the answer shows what they were worth.");
+    const int off = knockouts.Count(s);
+    if (off > 0) {
+      ImGui::SameLine();
+      char label[48];
+      std::snprintf(label, sizeof(label), "Reset all (%d off)", off);
+      const float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
+      if (ImGui::GetCursorScreenPos().x + w <= ImGui::GetWindowPos().x + ImGui::GetStyle().WindowPadding.x + width) {
+        ImGui::PushStyleColor(ImGuiCol_Button, ImColor(kOff).Value);
+        if (ImGui::Button(label)) knockouts.Reset(s);
+        ImGui::PopStyleColor();
+      }
+    }
+  }
+}
+
 void LayerView::DrawInputColumn(State& s, float width, float height, bool row) {
   const Layout& L = s.layout;
   // The small pad: the same drawing as the Draw view. In a column (landscape) everything stacks;
@@ -264,7 +316,7 @@ void LayerView::DrawInputColumn(State& s, float width, float height, bool row) {
   // The input the steps show, with the saliency over it and the hovered unit's receptive field.
   ImGui::Spacing();
   if (source_ >= 0) {
-    ImGui::Text("Test image #%d (label %d)", source_, test.set.labels[source_]);
+    ImGui::Text("Test image #%d (label %d)", source_, test.set().labels[source_]);
     ImGui::SameLine();
     if (ImGui::SmallButton("Use drawing")) PickTestImage(-1);
   } else {
@@ -344,7 +396,7 @@ void LayerView::DrawGallery(State& s, float width) {
     return;
   }
   constexpr int kCols = 6, kRows = 3, kPage = kCols * kRows;
-  const int pages = (test.set.count + kPage - 1) / kPage;
+  const int pages = (test.set().count + kPage - 1) / kPage;
   ImGui::Text("Test images");
   ImGui::SameLine();
   if (ImGui::SmallButton("<")) gallery_page_ = (gallery_page_ + pages - 1) % pages;
@@ -353,8 +405,8 @@ void LayerView::DrawGallery(State& s, float width) {
   const GalleryKey gallery_key{gallery_page_, test.version};
   if (!(gallery_shown_ == gallery_key) || !gallery_.Valid()) {
     const int first = gallery_page_ * kPage;
-    const int n = std::min(kPage, test.set.count - first);
-    gallery_.Update(test.set.image(first), n * dl::kImageSize, kPage, dl::kImageSide, dl::kImageSide, kCols,
+    const int n = std::min(kPage, test.set().count - first);
+    gallery_.Update(test.set().image(first), n * dl::kImageSize, kPage, dl::kImageSide, dl::kImageSide, kCols,
                     Normalisation::PerLayer, Colouring::Grey);
     gallery_shown_ = gallery_key;
   }
@@ -362,7 +414,7 @@ void LayerView::DrawGallery(State& s, float width) {
   const float cell = std::floor((width - gap * (kCols - 1)) / kCols);
   for (int i = 0; i < kPage; ++i) {
     const int index = gallery_page_ * kPage + i;
-    if (index >= test.set.count) break;
+    if (index >= test.set().count) break;
     if (i % kCols) ImGui::SameLine(0, gap);
     ImVec2 uv0, uv1;
     gallery_.MapUv(i, &uv0, &uv1);
@@ -399,8 +451,11 @@ void LayerView::DrawMaps(State& s, float width, float height) {
     ImGui::TextColored(ImColor(kMuted).Value,
                        norm == Normalisation::PerLayer ? "one scale for the layer" : "each map scaled to its maximum");
   }
-  ImGui::TextColored(ImColor(kMuted).Value, "%d maps of %d\xc3\x97%d. Click one to enlarge it.", st.shape.c, st.shape.h,
-                     st.shape.w);
+  const bool knock = knock_mode && st.model_layer >= 0;
+  if (knock) ImGui::TextColored(ImColor(kOff).Value, "Click a map: off or on");
+  else
+    ImGui::TextColored(ImColor(kMuted).Value, "%d maps of %d\xc3\x97%d. Click one to enlarge it.", st.shape.c,
+                       st.shape.h, st.shape.w);
   ImGui::EndGroup();
 
   const float top = ImGui::GetCursorScreenPos().y;
@@ -423,11 +478,25 @@ void LayerView::DrawMaps(State& s, float width, float height) {
     const bool clicked = ImGui::InvisibleButton("map", ImVec2(side, side));
     ImGui::PopID();
     draw->AddImage(atlas.Id(), a, ImVec2(a.x + side, a.y + side), uv0, uv1);
+    cells.push_back(Rect{a.x, a.y, side, side});
     if (c == channel_)
       draw->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(a.x + side + 2, a.y + side + 2), kAccent, 0, 0, 3.0f);
+    const bool off = st.model_layer >= 0 && s.model.model.unit_off(st.model_layer, c);
+    if (off) {  // switched off: darkened, crossed out in red
+      const ImVec2 b(a.x + side, a.y + side);
+      const float t = std::max(2.0f, side * 0.06f);
+      draw->AddRectFilled(a, b, IM_COL32(0, 0, 0, 150));
+      draw->AddLine(ImVec2(a.x + t, a.y + t), ImVec2(b.x - t, b.y - t), kOff, t);
+      draw->AddLine(ImVec2(b.x - t, a.y + t), ImVec2(a.x + t, b.y - t), kOff, t);
+      draw->AddRect(a, b, kOff, 0, 0, t * 0.7f);
+    }
     if (clicked && io.MouseDragMaxDistanceSqr[0] < 100.0f) {
-      channel_ = channel_ == c ? -1 : c;
-      if (channel_ >= 0 && test.loaded && st.model_layer >= 0) StartTopImages(s, current_, channel_);
+      if (knock) {
+        knockouts.Set(s, current_, c, !off);
+      } else {
+        channel_ = channel_ == c ? -1 : c;
+        if (channel_ >= 0 && test.loaded && st.model_layer >= 0) StartTopImages(s, current_, channel_);
+      }
     }
     if (ImGui::IsItemHovered() && st.model_layer >= 0) {
       const int y = std::clamp(static_cast<int>((io.MousePos.y - a.y) / side * st.shape.h), 0, st.shape.h - 1);
@@ -460,14 +529,30 @@ void LayerView::DrawVector(State& s, float width, float height) {
   const float cell =
       std::max(2.0f, std::min(width / row, std::min(ImGui::GetFontSize() * 2.5f, (height * 0.8f) / rows)));
   const ImVec2 a = ImGui::GetCursorScreenPos();
-  ImGui::Image(atlas.Id(), ImVec2(cell * row, cell * rows));
+  const bool clicked = ImGui::InvisibleButton("units", ImVec2(cell * row, cell * rows));
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw->AddImage(atlas.Id(), a, ImVec2(a.x + cell * row, a.y + cell * rows));
+  const bool knock = knock_mode && st.model_layer >= 0;
+  for (int i = 0; i < count; ++i) {
+    const ImVec2 c0(a.x + (i % row) * cell, a.y + (i / row) * cell);
+    if (i < 512) cells.push_back(Rect{c0.x, c0.y, cell, cell});
+    if (st.model_layer < 0 || !s.model.model.unit_off(st.model_layer, i)) continue;
+    const ImVec2 c1(c0.x + cell, c0.y + cell);
+    draw->AddRectFilled(c0, c1, IM_COL32(0, 0, 0, 150));
+    draw->AddLine(c0, c1, kOff, std::max(1.5f, cell * 0.1f));
+    draw->AddLine(ImVec2(c1.x, c0.y), ImVec2(c0.x, c1.y), kOff, std::max(1.5f, cell * 0.1f));
+  }
   if (ImGui::IsItemHovered()) {
     const ImVec2 m = ImGui::GetIO().MousePos;
     const int i = static_cast<int>((m.y - a.y) / cell) * row + static_cast<int>((m.x - a.x) / cell);
-    if (i >= 0 && i < count) ImGui::SetTooltip("unit %d: %.4g", i, static_cast<double>(run_.activations(current_)[i]));
+    if (i >= 0 && i < count) {
+      ImGui::SetTooltip(knock ? "unit %d: %.4g (click to switch it off or on)" : "unit %d: %.4g", i,
+                        static_cast<double>(run_.activations(current_)[i]));
+      if (clicked && knock && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 100.0f)
+        knockouts.Set(s, current_, i, !s.model.model.unit_off(st.model_layer, i));
+    }
   }
   if (count == dl::kClasses) {  // the logits: label the ten units with their digits
-    ImDrawList* draw = ImGui::GetWindowDrawList();
     for (int d = 0; d < dl::kClasses; ++d) {
       char t[4];
       std::snprintf(t, sizeof(t), "%d", d);
@@ -475,7 +560,7 @@ void LayerView::DrawVector(State& s, float width, float height) {
     }
     ImGui::Dummy(ImVec2(width, ImGui::GetTextLineHeight()));
   }
-  (void)s;
+  if (knock) ImGui::TextColored(ImColor(kOff).Value, "Knock-out mode: click a unit to switch it off or on.");
 }
 
 void LayerView::DrawProbabilities(float width) {
@@ -603,7 +688,7 @@ void LayerView::DrawTop(State& s, float width) {
   }
   if (top.Running()) {
     char label[48];
-    std::snprintf(label, sizeof(label), "%.0f%% of %d images", 100.0 * top.Progress(), test.set.count);
+    std::snprintf(label, sizeof(label), "%.0f%% of %d images", 100.0 * top.Progress(), test.set().count);
     ImGui::ProgressBar(top.Progress(), ImVec2(width, 0), label);
     top_shown_ = TopKey{};
     return;
@@ -614,7 +699,7 @@ void LayerView::DrawTop(State& s, float width) {
   if (!(top_shown_ == key) || !top_atlas_.Valid()) {
     top_pixels_.assign(static_cast<size_t>(TopImages::kTop) * dl::kImageSize, 0.0f);
     for (int i = 0; i < n; ++i)
-      std::copy(test.set.image(hits[i].index), test.set.image(hits[i].index) + dl::kImageSize,
+      std::copy(test.set().image(hits[i].index), test.set().image(hits[i].index) + dl::kImageSize,
                 top_pixels_.begin() + static_cast<size_t>(i) * dl::kImageSize);
     top_atlas_.Update(top_pixels_.data(), TopImages::kTop * dl::kImageSize, TopImages::kTop, dl::kImageSide,
                       dl::kImageSide, 3, Normalisation::PerLayer, Colouring::Grey);
@@ -637,7 +722,7 @@ void LayerView::DrawTop(State& s, float width) {
     draw->AddRect(ImVec2(a.x + b.x0 * px, a.y + b.y0 * px), ImVec2(a.x + (b.x1 + 1) * px, a.y + (b.y1 + 1) * px),
                   IM_COL32(0, 255, 170, 255), 0, 0, 2.0f);
   }
-  ImGui::TextColored(ImColor(kMuted).Value, "%d test images in %.1f s; click one to use it", test.set.count,
+  ImGui::TextColored(ImColor(kMuted).Value, "%d test images in %.1f s; click one to use it", test.set().count,
                      top.Ms() / 1000.0);
 }
 
@@ -679,8 +764,11 @@ void LayerView::Draw(State& s) {
   }
   HandleSwipe(s);
 
+  cells.clear();
+  if (JobsBusy()) progress_frame_ms_ = now_ms();
   DrawStrip(s, inner_w);
   DrawNav(s, inner_w);
+  DrawPanelSwitch(s, inner_w);
   ImGui::Separator();
 
   // Landscape: the input column on the left; portrait (a tablet upright, a phone): on top.
@@ -699,16 +787,30 @@ void LayerView::Draw(State& s) {
   const LayerStep& cur = run_.steps()[current_];
   if (!s.model.loaded) {
     ImGui::TextColored(ImColor(kMuted).Value, "No model loaded: load one in the Draw view to see its layers.");
+  } else if (panel == Panel::Probes) {
+    probes.Draw(s, *this, main_w - st.ScrollbarSize, main_h);
+  } else if (panel == Panel::Map) {
+    map.Draw(s, *this, main_w - st.ScrollbarSize, main_h);
   } else if (cur.role == LayerStep::Role::Softmax) {
     DrawProbabilities(std::min(main_w, L.font_px * 30));
+    if (knock_mode) {
+      ImGui::Spacing();
+      knockouts.Draw(s, current_, std::min(main_w - st.ScrollbarSize, L.font_px * 24));
+    }
   } else if (spatial(cur.shape)) {
     // The side panel: the enlarged map, its filter and top images; for the first convolution
     // block also without a choice (its kernels are the easiest filters to read).
     const int conv = ConvBehind(current_);
     const bool first_conv = conv >= 0 && s.model.model.layer(run_.steps()[conv].model_layer).in().c == 1;
     // In classroom mode and on a phone the kernels wait until a map is picked: the maps get the room.
-    const bool detail = channel_ >= 0 || (first_conv && !s.classroom && !L.phone);
-    const float detail_w = detail ? std::min(main_w * (portrait ? 0.4f : 0.3f), L.font_px * 14) : 0;
+    // In knock-out mode the side panel is the knock-outs' buttons and what they cost.
+    const bool knock = knock_mode && cur.model_layer >= 0;
+    const bool detail = knock || channel_ >= 0 || (first_conv && !s.classroom && !L.phone);
+    const float detail_w = detail ? std::min(main_w * (portrait ? 0.45f
+                                                       : knock  ? 0.36f
+                                                                : 0.3f),
+                                             L.font_px * (knock ? 17 : 14))
+                                  : 0;
     ImGui::BeginChild("grid", ImVec2(main_w - detail_w - (detail ? L.font_px : 0), main_h), false);
     grid_top_origin_ = ImGui::GetCursorScreenPos().y;
     DrawMaps(s, main_w - detail_w - (detail ? L.font_px : 0) - st.ScrollbarSize, main_h - st.ItemSpacing.y);
@@ -716,11 +818,16 @@ void LayerView::Draw(State& s) {
     if (detail) {
       ImGui::SameLine(0, L.font_px);
       ImGui::BeginChild("detail", ImVec2(detail_w, main_h), false);
-      DrawDetail(s, detail_w - st.ScrollbarSize);
+      if (knock) knockouts.Draw(s, current_, detail_w - st.ScrollbarSize);
+      else DrawDetail(s, detail_w - st.ScrollbarSize);
       ImGui::EndChild();
     }
   } else {
-    DrawVector(s, main_w - st.ScrollbarSize, main_h);
+    DrawVector(s, main_w - st.ScrollbarSize, knock_mode ? main_h * 0.45f : main_h);
+    if (knock_mode && cur.model_layer >= 0) {
+      ImGui::Spacing();
+      knockouts.Draw(s, current_, std::min(main_w - st.ScrollbarSize, L.font_px * 26));
+    }
   }
   ImGui::EndChild();
   draw_ms_ = now_ms() - t0;

@@ -7,7 +7,12 @@
 //   - a clicked map enlarged next to the kernels that produced it, hovering a unit outlines its
 //     receptive field on the input; the first layer's kernels as small images;
 //   - the 9 test images that excite the enlarged channel most (top_images.h);
-//   - the saliency of the answer (|d score / d pixel|) over the input.
+//   - the saliency of the answer (|d score / d pixel|) over the input;
+//   - three instruments for what each layer knows (issue 14), each a panel of the view: Probes
+//     (probes_panel.h: a linear read-out per step), Map (map_panel.h: the test images at a step in
+//     2-D, the input as a marker) and knock-outs (knockouts.h: maps or units switched off in the model
+//     on the Draw view, with what that costs in test accuracy). Their work runs in the background
+//     (analysis_jobs.h), on a thread where the build has one.
 // The forward pass re-runs when the input or the model (ModelSlot::version: a new file, or weights
 // refreshed by training) changes; textures are updated in place (feature_maps.h).
 //
@@ -17,18 +22,29 @@
 #include <string>
 #include <vector>
 
+#include "analysis_jobs.h"
 #include "feature_maps.h"
 #include "gl_texture.h"
 #include "imgui.h"
+#include "knockouts.h"
 #include "layer_run.h"
+#include "map_panel.h"
+#include "probes_panel.h"
 #include "receptive_field.h"
 #include "shape.h"
 #include "test_images.h"
 #include "top_images.h"
+#include "ui_common.h"
 
 namespace app {
 
 struct State;
+
+// While a background job computes, the Layers view redraws its progress at most this often. A frame
+// of this view costs the page more than the main thread's time (in headless Chromium the software
+// WebGL rasterises it on the core the job leaves free): at 4 frames a second the page kept 0.86x of
+// its idle frame rate while the probes computed, at 1 it keeps them (the Draw view meanwhile: 0.99x).
+constexpr double kJobProgressFrameMs = 1000.0;
 
 // What an atlas holds, so it is filled again only when that changes.
 struct KernelsKey {  // the filter shown beside a map
@@ -48,12 +64,21 @@ struct TopKey {  // the top images of a scan
 
 class LayerView {
  public:
-  // Re-runs the network on the current input if the model or the input changed (or `live`).
+  // The view's panels: the activations of the current step (with the knock-outs), the probes, the map.
+  enum class Panel { Activations, Probes, Map };
+
+  // Re-runs the network on the current input if the model, its knock-outs or the input changed (or
+  // `live`).
   void Update(State& s);
+  // Every main-loop iteration (app::background): the background jobs' slice without threads, and
+  // the instruments' bookkeeping. True when something changed on screen.
+  bool Background(State& s);
   // The Layers tab: fills the rest of the window. Calls Update.
   void Draw(State& s);
-  // A frame is needed: the view's data is out of date or a top-images scan is running.
+  // A frame is needed: the view's data is out of date, a top-images scan is running, or a background
+  // job's progress is due (every kJobProgressFrameMs).
   bool NeedsFrame(const State& s) const;
+  bool JobsBusy() const;
 
   void Select(int step);
   void StepBy(int delta) { Select(current_ + delta); }
@@ -78,6 +103,21 @@ class LayerView {
 
   TestImages test;  // the MNIST test set, when the page could load it
   TopImages top;
+  // The instruments and the runner of their jobs (declared first, so destroyed last: its thread stops
+  // after every panel has let go of its jobs).
+  JobRunner jobs;
+  ProbesPanel probes;
+  MapPanel map;
+  Knockouts knockouts;
+  Panel panel = Panel::Activations;
+  // Knock-out mode: clicking a map (or a unit of a vector) switches it off or on instead of enlarging
+  // it. A mode rather than a second target on each map: a map stays one large target on a projector
+  // and on a phone (no right-click there, no tiny button), and one click has one meaning at a time.
+  bool knock_mode = false;
+  // Where things were drawn this frame, for the automation API: the panel switch (Activations,
+  // Probes, Map), the knock-out toggle, and the current step's maps (or a vector's first units).
+  Rect panel_buttons[3], knock_button;
+  std::vector<Rect> cells;
   Normalisation norm = Normalisation::PerLayer;
   bool show_saliency = true;
   // Frame-rate measurements: draw every frame and re-upload every texture (Upload), or also re-run
@@ -90,6 +130,7 @@ class LayerView {
   void Run(State& s);
   void DrawStrip(State& s, float width);
   void DrawNav(State& s, float width);
+  void DrawPanelSwitch(State& s, float width);
   void DrawInputColumn(State& s, float width, float height, bool row);
   void DrawMaps(State& s, float width, float height);
   void DrawVector(State& s, float width, float height);
@@ -121,7 +162,9 @@ class LayerView {
   int source_ = -1;         // -1 drawing, else the test image
   int source_version_ = 0;  // bumps on every pick
   int ran_source_version_ = -1;
-  int data_version_ = 0;  // bumps with each run (and each frame while live)
+  int ran_knockouts_ = -1;        // ModelSlot::knockouts of the last run
+  double progress_frame_ms_ = 0;  // when a frame last showed a job's progress
+  int data_version_ = 0;          // bumps with each run (and each frame while live)
   double draw_ms_ = 0;
   int current_ = 0;
   int channel_ = -1;

@@ -31,7 +31,7 @@ dl::Status TestImages::Load(const uint8_t* images_gz, size_t images_size, const 
     problem = st.message();
     return st;
   }
-  set = std::move(d);
+  data = std::make_shared<const dl::Dataset>(std::move(d));
   loaded = true;
   problem.clear();
   ++version;

@@ -5,6 +5,7 @@
 // add them.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "dataset.h"
@@ -13,7 +14,10 @@
 namespace app {
 
 struct TestImages {
-  dl::Dataset set;  // (count, 784) in [0, 1]
+  // The images (count, 784) in [0, 1], shared with the Layers view's background jobs (analysis_jobs.h),
+  // which keep a set they started with even if another one is loaded meanwhile.
+  std::shared_ptr<const dl::Dataset> data = std::make_shared<const dl::Dataset>();
+  const dl::Dataset& set() const { return *data; }
   bool loaded = false;
   std::string problem;  // why there are none ("" while not tried or after a success)
   int version = 0;      // bumps on every load

@@ -39,7 +39,7 @@ void TopImages::Start(const dl::Model& model, int model_version, const TestImage
   channel_ = channel;
   model_version_ = model_version;
   next_ = 0;
-  total_ = test.loaded ? test.set.count : 0;
+  total_ = test.loaded ? test.set().count : 0;
   hits_.clear();
   ms_ = 0;
   running_ =
@@ -57,7 +57,8 @@ bool TopImages::Step(const TestImages& test, double budget_ms) {
     const int B = std::min(batch_, total_ - next_);
     // Layers 0..layer_ on B images; padding a short last batch keeps the planned batch size.
     std::fill(bufs_[0].begin(), bufs_[0].end(), 0.0f);
-    std::copy(test.set.image(next_), test.set.image(next_) + static_cast<size_t>(B) * dl::kImageSize, bufs_[0].begin());
+    std::copy(test.set().image(next_), test.set().image(next_) + static_cast<size_t>(B) * dl::kImageSize,
+              bufs_[0].begin());
     int cur = 0;
     for (int i = 0; i <= layer_; ++i) {
       copy_.layer(i).forward(bufs_[cur].data(), bufs_[1 - cur].data(), batch_, ctx);

@@ -43,6 +43,7 @@ void copy_to_pad(State& s) {
   }
   std::copy(m.params().begin(), m.params().end(), slot.model.params().begin());
   std::copy(m.buffers().begin(), m.buffers().end(), slot.model.buffers().begin());
+  slot.model.clear_units_off();  // new weights are a new model: knock-outs (knockouts.h) start over
   slot.version = std::max(slot.version, s.shipped.version) + 1;
   t.pad_model_version = slot.version;
   t.copied_weights = t.session.weights_version();
@@ -411,6 +412,15 @@ void training_data_progress(State& s, double received, double total) {
 
 void training_set_data(State& s, dl::Dataset train, dl::Dataset test) {
   Training& t = s.training;
+  // The Layers view's probes train on images of this set (probes_panel.h); its gallery, map and
+  // knock-outs read the test set, which it may not have yet.
+  s.layers.probes.SetPool(make_probe_pool(train));
+  if (!s.layers.test.loaded) {
+    s.layers.test.data = std::make_shared<const dl::Dataset>(test);
+    s.layers.test.loaded = true;
+    s.layers.test.problem.clear();
+    ++s.layers.test.version;
+  }
   t.session.SetData(std::move(train), std::move(test));
   t.data.kind = TrainingData::Ready;
   t.data.message.clear();
