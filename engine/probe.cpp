@@ -315,11 +315,13 @@ Status ProbeRun::Begin(Model* model, const Dataset* train, const Dataset* test, 
   Status st = model->plan(o.forward_batch);
   if (!st) return st;
 
-  // The N training images: a seeded shuffle of the whole set, the first N of it.
-  r.order.resize(train->count);
-  std::iota(r.order.begin(), r.order.end(), 0);
-  Rng pick(o.seed, 999);
-  pick.shuffle(r.order.begin(), r.order.end());
+  // The N training images: the first N of a seeded shuffle of the whole set, or as given.
+  if (o.draw) {
+    r.order = probe_draw(train->count, o.seed);
+  } else {
+    r.order.resize(train->count);
+    std::iota(r.order.begin(), r.order.end(), 0);
+  }
   r.order.resize(r.n);
 
   r.batch_images.assign(static_cast<size_t>(o.forward_batch) * kImageSize, 0.0f);
@@ -356,6 +358,14 @@ float ProbeRun::progress() const {
   return done() ? 1.0f : static_cast<float>(std::min(0.999, impl_->units_done / impl_->units_total));
 }
 const std::vector<ProbeResult>& ProbeRun::results() const { return impl_->results; }
+
+std::vector<int> probe_draw(int count, uint64_t seed) {
+  std::vector<int> order(count);
+  std::iota(order.begin(), order.end(), 0);
+  Rng pick(seed, 999);
+  pick.shuffle(order.begin(), order.end());
+  return order;
+}
 
 Status run_probes(Model* model, const Dataset& train, const Dataset& test, const ProbeOptions& options,
                   std::vector<ProbeResult>* out) {

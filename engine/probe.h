@@ -30,8 +30,11 @@
 namespace dl {
 
 struct ProbeOptions {
-  int train_images = 5000;  // N, drawn from the training set by a seeded shuffle; 1..count
-  int test_images = 0;      // the first ones of the test set; 0 = all
+  int train_images = 5000;  // N, drawn from the training set by a seeded shuffle; 10..count
+  // true: the N images are the first N of probe_draw(count, seed); false: the set's first N as
+  // given (a front end that keeps only probe_draw's first images passes them in that order).
+  bool draw = true;
+  int test_images = 0;  // the first ones of the test set; 0 = all
   int epochs = 10;
   int batch = 100;
   float lr = 0.01f;
@@ -71,6 +74,9 @@ class ProbeRun {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The order ProbeRun draws its training images in: a seeded shuffle of 0..count-1.
+std::vector<int> probe_draw(int count, uint64_t seed);
 
 // Runs a ProbeRun to the end.
 Status run_probes(Model* model, const Dataset& train, const Dataset& test, const ProbeOptions& options,

@@ -197,8 +197,9 @@
           await sleep(50);
         }
       },
-      // The map of a step: resolves with {method, step, points: [[x, y], ...], labels, drawing, seconds}
-      // for the first 2,000 test images (point i is test image i); drawing is where the current input
+      // The map of a step: resolves with {method, step, points: [[x, y], ...], labels, drawing, seconds,
+      // featuresSeconds, projectionSeconds} for the first 2,000 test images (point i is test image i);
+      // the last two split seconds into the forward passes and the projection; drawing is where the current input
       // (the drawing, or a picked test image) lands, or null without one. options: {method: 'pca'
       // (default) | 'tsne'}. The view moves to that step (its Map panel shows the same map).
       async embedding(step, options = {}) {
@@ -224,7 +225,8 @@
             throw new Error('embedding: stopped, because another model or another map was asked for');
           }
           if (r.phase === 'done') {
-            return { method, step, points: r.points, labels: r.labels, drawing: r.drawing, seconds: r.seconds };
+            return { method, step, points: r.points, labels: r.labels, drawing: r.drawing, seconds: r.seconds,
+                     featuresSeconds: r.featuresSeconds, projectionSeconds: r.projectionSeconds };
           }
           if (r.phase === 'failed') throw new Error('embedding: ' + r.error);
           await sleep(50);

@@ -3,8 +3,11 @@
 // while R1 and R2 train with the Train view on screen, in the same run at 1280x800; how fast each
 // trains meanwhile; and the drawing latency while R1 trains — from a real pointer event (its
 // timeStamp) to the answer that read it (state().answeredMs), median and p95 over 20 strokes.
-// The bar: training keeps at least 0.9x the idle callbacks. Figures go to ctx.metrics.
-import { test, assert, openPage, state, settled, drawWithMouse } from './lib.mjs';
+// The target is 0.9x the idle callbacks while training, measured and quoted from quiet runs (README).
+// What the test asserts is a floor, kFrameFloor of lib.mjs (0.8x): frame rates are timings, and on
+// a busy 2-core machine the same build measured 0.87x to 0.96x; training in the frame loop, the
+// regression this guards against, kept 0.56x. Figures go to ctx.metrics.
+import { test, assert, openPage, state, settled, drawWithMouse, kFrameFloor } from './lib.mjs';
 
 async function click(page, r) {
   const x = r.x + r.width / 2, y = r.y + r.height / 2;
@@ -122,8 +125,8 @@ test('frames: training off the frame loop keeps the page\'s frames (rAF/s idle v
   ctx.metrics['pointer-to-answer ms while R1 trains, median / p95 (20 strokes)'] =
     `${quantile(busyLatency, 0.5).toFixed(1)} / ${quantile(busyLatency, 0.95).toFixed(1)}`;
   if (threaded) {
-    assert(r1 >= 0.9 * idle, `while R1 trains the page keeps ${r1.toFixed(1)} of ${idle.toFixed(1)} callbacks/s`);
-    assert(r2 >= 0.9 * idle, `while R2 trains the page keeps ${r2.toFixed(1)} of ${idle.toFixed(1)} callbacks/s`);
+    assert(r1 >= kFrameFloor * idle, `while R1 trains the page keeps ${r1.toFixed(1)} of ${idle.toFixed(1)} callbacks/s`);
+    assert(r2 >= kFrameFloor * idle, `while R2 trains the page keeps ${r2.toFixed(1)} of ${idle.toFixed(1)} callbacks/s`);
   }
   assert(r1Speed > 0 && r2Speed > 0, 'both trained');
   assert(page.problems.length === 0, page.problems.join('\n'));

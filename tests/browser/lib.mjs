@@ -11,6 +11,11 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DIST = process.env.DIGITLAB_DIST || path.join(ROOT, 'build', 'web', 'dist');
 export const SCREENSHOTS = path.join(ROOT, 'build', 'web', 'screenshots');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// The frame-rate floor the tests assert while the page computes off its frame loop (training, the
+// Layers view's jobs): a guard against work moving back into the frames, not the 0.9x target, which
+// is measured and quoted from quiet runs (rAF rates are timings; on a busy 2-core machine the same
+// build measured 0.87x to 0.96x of idle while R2 trained).
+export const kFrameFloor = 0.8;
 
 // --- a tiny test registry ----------------------------------------------------------------------
 export const tests = [];

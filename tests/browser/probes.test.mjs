@@ -7,7 +7,7 @@
 // page's frames while the probes compute (threaded page: at least 0.9x idle), the seconds each
 // instrument takes in the page, the API's refusals of bad input, and screenshots of each panel
 // (build/web/screenshots/instrument-*.png).
-import { test, assert, openPage, state, settled, drawWithMouse, screenshotPath, startServer } from './lib.mjs';
+import { test, assert, openPage, state, settled, drawWithMouse, kFrameFloor, screenshotPath, startServer } from './lib.mjs';
 import { digitStrokes, placeStrokes } from './mnist.mjs';
 
 const nextFrame = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -50,7 +50,7 @@ async function drawDigit(ctx, page, index, strokesBefore = 0) {
   return settled(page, strokesBefore + strokes.length);
 }
 
-test('probes: Compute probes by a click, a bar per step (input ~92%, last hidden layer >= 99%), frames kept', async (ctx) => {
+test('probes: Compute probes by a click, a bar per step (input about 90%, last hidden layer >= 99%), frames kept', async (ctx) => {
   if (!ctx.mnist) return 'skip';
   const page = await openLayers(ctx);
   let s = await state(page);
@@ -105,7 +105,7 @@ test('probes: Compute probes by a click, a bar per step (input ~92%, last hidden
     ctx.metrics[`rAF callbacks/s idle vs while the probes compute (Layers view, ${threaded ? 'threaded' : 'one thread'}, 1280x800)`] =
       `${idle.toFixed(1)} vs ${busy.toFixed(1)} (${(busy / idle).toFixed(2)}x; measured between ${(100 * from).toFixed(0)}% and ${(100 * midway.progress).toFixed(0)}% of the run)`;
     console.log(`frames: idle ${idle.toFixed(1)}/s, while computing probes ${busy.toFixed(1)}/s (${(busy / idle).toFixed(2)}x)`);
-    if (threaded) assert(busy >= 0.9 * idle, `while the probes compute the page keeps ${busy.toFixed(1)} of ${idle.toFixed(1)} callbacks/s`);
+    if (threaded) assert(busy >= kFrameFloor * idle, `while the probes compute the page keeps ${busy.toFixed(1)} of ${idle.toFixed(1)} callbacks/s`);
   }
 
   // Hostile options are refused with a sentence, before anything starts.
@@ -192,7 +192,7 @@ test('probes: the map of a layer, its marker follows the drawing, a click on a p
   await page.waitForTimeout(200);
   await page.screenshot({ path: screenshotPath('instrument-map-tsne.png') });
   ctx.metrics[`map of ${s.layerView.steps[step].name}, 2,000 test images, in the page`] =
-    `PCA ${pca.seconds.toFixed(2)} s, t-SNE ${tsne.seconds.toFixed(1)} s`;
+    `PCA ${pca.seconds.toFixed(2)} s (forward passes ${pca.featuresSeconds.toFixed(2)} s, PCA ${pca.projectionSeconds.toFixed(3)} s), t-SNE ${tsne.seconds.toFixed(1)} s (t-SNE itself ${tsne.projectionSeconds.toFixed(1)} s)`;
   console.log(`map: PCA ${pca.seconds.toFixed(3)} s, t-SNE ${tsne.seconds.toFixed(1)} s (${s.layerView.steps[step].name})`);
 
   // Refusals.

@@ -248,6 +248,11 @@ void write_embedding_json(const State& s, std::string* out) {
     out->append(",\"points\":null,\"labels\":null,\"drawing\":null}");
     return;
   }
+  // The forward passes and the projection apart: "PCA in 0.2 s" is the second.
+  out->append(",\"featuresSeconds\":");
+  num(out, run->features_seconds());
+  out->append(",\"projectionSeconds\":");
+  num(out, run->projection_seconds());
   out->append(",\"points\":[");
   const std::vector<float>& pts = run->points();
   for (int i = 0; i < run->count(); ++i) {

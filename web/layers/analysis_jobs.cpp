@@ -84,12 +84,9 @@ void JobRunner::Loop() {
 // --- probes --------------------------------------------------------------------------------------
 
 std::shared_ptr<const dl::Dataset> make_probe_pool(const dl::Dataset& train) {
-  // dl::ProbeRun draws its N images as the first N of this shuffle (probe.cpp: Rng(seed, 999) over
-  // all indices): the pool is its first kProbePool, in that order.
-  std::vector<int> order(train.count);
-  std::iota(order.begin(), order.end(), 0);
-  dl::Rng pick(kProbeSeed, 999);
-  pick.shuffle(order.begin(), order.end());
+  // dl::ProbeRun draws its N images as the first N of dl::probe_draw: the pool is its first
+  // kProbePool, in that order.
+  const std::vector<int> order = dl::probe_draw(train.count, kProbeSeed);
   auto pool = std::make_shared<dl::Dataset>();
   pool->count = std::min(kProbePool, train.count);
   pool->images.resize(static_cast<size_t>(pool->count) * dl::kImageSize);
@@ -112,23 +109,11 @@ ProbeJob::ProbeJob(dl::Model model, std::shared_ptr<const dl::Dataset> pool, std
 
 bool ProbeJob::Work(double budget_ms) {
   if (!run_) {
-    // ProbeRun shuffles the set it is given the same way (Rng(seed, 999)) and takes the first N. Given
-    // exactly N images, placed so that its shuffle lands on the pool's order (image sigma(i) of the
-    // set is the pool's i-th), it trains on the CLI's N images in the CLI's order: the page's probes
-    // are the CLI's.
+    // The pool holds probe_draw's first images in its order, so its first N taken as given
+    // (ProbeOptions::draw false) are the CLI's N in the CLI's order: the page's probes are the CLI's.
     const int n = std::min(options_.train_images, pool_->count);
-    std::vector<int> sigma(n);
-    std::iota(sigma.begin(), sigma.end(), 0);
-    dl::Rng pick(options_.seed, 999);
-    pick.shuffle(sigma.begin(), sigma.end());
-    train_.count = n;
-    train_.images.resize(static_cast<size_t>(n) * dl::kImageSize);
-    train_.labels.resize(n);
-    for (int i = 0; i < n; ++i) {
-      std::copy(pool_->image(i), pool_->image(i) + dl::kImageSize,
-                train_.images.begin() + static_cast<size_t>(sigma[i]) * dl::kImageSize);
-      train_.labels[sigma[i]] = pool_->labels[i];
-    }
+    train_ = dl::subset(*pool_, n);
+    options_.draw = false;
     const dl::Status st = dl::ProbeRun::Begin(&model_, &train_, test_.get(), options_, &run_);
     if (!st.ok()) {
       error_ = st.message();
