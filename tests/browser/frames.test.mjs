@@ -7,7 +7,7 @@
 // What the test asserts is a floor, kFrameFloor of lib.mjs (0.8x): frame rates are timings, and on
 // a busy 2-core machine the same build measured 0.87x to 0.96x; training in the frame loop, the
 // regression this guards against, kept 0.56x. Figures go to ctx.metrics.
-import { test, assert, openPage, state, settled, drawWithMouse, kFrameFloor } from './lib.mjs';
+import { test, assert, openPage, state, settled, drawWithMouse, kFrameFloor, rafPerSecond } from './lib.mjs';
 
 async function click(page, r) {
   const x = r.x + r.width / 2, y = r.y + r.height / 2;
@@ -15,18 +15,6 @@ async function click(page, r) {
   await page.waitForTimeout(120);
   await page.mouse.click(x, y);
 }
-
-// requestAnimationFrame callbacks per second over `seconds`, counted in the page.
-const rafPerSecond = (page, seconds) => page.evaluate((ms) => new Promise((resolve) => {
-  let n = 0;
-  const t0 = performance.now();
-  const tick = (t) => {
-    n++;
-    if (t - t0 < ms) requestAnimationFrame(tick);
-    else resolve(n / ((t - t0) / 1000));
-  };
-  requestAnimationFrame(tick);
-}), seconds * 1000);
 
 async function showView(page, name) {
   const s = await state(page);

@@ -101,6 +101,19 @@ export function screenshotPath(name) {
 
 export const state = (page) => page.evaluate(() => window.digitlab.state());
 
+// requestAnimationFrame callbacks per second over `seconds`, counted in the page.
+export const rafPerSecond = (page, seconds) => page.evaluate((ms) => new Promise((resolve) => {
+  let n = 0;
+  const t0 = performance.now();
+  const tick = (t) => {
+    n++;
+    if (t - t0 < ms) requestAnimationFrame(tick);
+    else resolve(n / ((t - t0) / 1000));
+  };
+  requestAnimationFrame(tick);
+}), seconds * 1000);
+
+
 // Waits until the app has taken in `strokes` strokes, the pen is up, and the answer is for them.
 export async function settled(page, strokes) {
   await page.waitForFunction((n) => {

@@ -7,7 +7,7 @@
 // page's frames while the probes compute (threaded page: at least 0.9x idle), the seconds each
 // instrument takes in the page, the API's refusals of bad input, and screenshots of each panel
 // (build/web/screenshots/instrument-*.png).
-import { test, assert, openPage, state, settled, drawWithMouse, kFrameFloor, screenshotPath, startServer } from './lib.mjs';
+import { test, assert, openPage, state, settled, drawWithMouse, kFrameFloor, rafPerSecond, screenshotPath, startServer } from './lib.mjs';
 import { digitStrokes, placeStrokes } from './mnist.mjs';
 
 const nextFrame = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -21,18 +21,6 @@ async function click(page, r, what) {
   await page.mouse.click(x, y);
   await nextFrame(page);
 }
-
-// requestAnimationFrame callbacks per second over `seconds`, counted in the page (frames.test.mjs).
-const rafPerSecond = (page, seconds) => page.evaluate((ms) => new Promise((resolve) => {
-  let n = 0;
-  const t0 = performance.now();
-  const tick = (t) => {
-    n++;
-    if (t - t0 < ms) requestAnimationFrame(tick);
-    else resolve(n / ((t - t0) / 1000));
-  };
-  requestAnimationFrame(tick);
-}), seconds * 1000);
 
 async function openLayers(ctx, options) {
   const page = await openPage(ctx, options);
