@@ -48,6 +48,12 @@ else
        "(set it to the folder with train-images-idx3-ubyte.gz and the three other MNIST files)"
 fi
 
+if [ -n "${PEN_DIGITS:-}" ] && [ ! -f "$PEN_DIGITS" ]; then
+  echo "test.sh: PEN_DIGITS=$PEN_DIGITS is not a file; point it at the pen digits' JSON list or unset it" >&2
+  summary; exit 1
+fi
+[ -z "${PEN_DIGITS:-}" ] || { PEN_DIGITS="$(cd "$(dirname "$PEN_DIGITS")" && pwd)/$(basename "$PEN_DIGITS")"; export PEN_DIGITS; }
+
 banner "bootstrap"
 if ! scripts/bootstrap.sh; then
   echo "test.sh: FAILED: scripts/bootstrap.sh could not install the dependencies (see above)" >&2

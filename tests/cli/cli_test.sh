@@ -49,7 +49,7 @@ tensors() {
 run;                                    expect "no command shows usage" 2 "usage: digitlab <command>"
 run frobnicate;                         expect "unknown command" 2 "unknown command 'frobnicate'"
 run help;                               expect "help lists the commands" 0 "^  train +train a network"
-for c in eval predict info sweep activations probe embed ablate; do
+for c in eval predict info sweep activations probe embed ablate finetune pen; do
   grep -Eq "^  $c +[a-z]" <<<"$out" && pass "help lists '$c'" || fail "help lists '$c'" "no line for it: $(echo "$out" | head -n 12)"
 done
 run train --help;                       expect "train --help lists options with defaults" 0 "--epochs N +.*\(default 10\)"
@@ -209,6 +209,32 @@ else
   expect "ablate: a list of channels" 0 "3 of 8 channels off"
   run ablate "$model" --step 2 --channels 9
   expect "ablate: a channel the step does not have" 2 "'9' is not a channel or range within 0..7"
+
+  # finetune / pen: teaching a model a person's handwriting, and recorded pen digits per writer.
+  run finetune "$model" --out "$tmp/taught.safetensors"
+  expect "finetune: --digits is required" 2 "--digits DIR names the folder"
+  run finetune "$model" --digits "$tmp/no-such-folder" --out "$tmp/taught.safetensors"
+  expect "finetune: a folder that is not there" 1 "no-such-folder' is not a folder"
+  run pen "$model"
+  expect "pen: --pen is required" 2 "--pen FILE names the pen digits"
+  printf '[{"label": 3, "writer": 1, "strokes": [[[1, 2], "x"]]}]' > "$tmp/bad_pen.json"
+  run pen "$model" --pen "$tmp/bad_pen.json"
+  expect "pen: a damaged entry is named" 1 "bad_pen.json: digit 0 has a point that is not \[x, y\]"
+  if [ -n "${PEN_DIGITS:-}" ] && [ -f "$PEN_DIGITS" ]; then
+    shipped="$root/assets/digitlab.safetensors"
+    run pen "$shipped" --pen "$PEN_DIGITS" --writer 28 --export "$tmp/pen28" --csv "$tmp/pen.csv"
+    expect "pen: one writer's accuracy" 0 "^ +28 +250 +[0-9.]+%"
+    expect "pen: the drawn digits exported as an IDX pair" 0 "250 digits written to"
+    run pen "$shipped" --pen "$PEN_DIGITS" --writer 99
+    expect "pen: a writer the file does not have" 1 "has no digits of writer 99"
+    run finetune "$shipped" --digits "$tmp/pen28" --out "$tmp/taught.safetensors" --steps 20
+    expect "finetune: before/after on the newest 20% held out" 0 "held out +[0-9.]+% -> [0-9.]+% \([0-9]+ -> [0-9]+ of 50\)"
+    expect "finetune: the MNIST forgetting check" 0 "MNIST test +[0-9.]+% -> [0-9.]+% \([-+][0-9.]+ points, 10,000 images\)"
+    run eval "$tmp/taught.safetensors" --data "$MNIST_DIR"
+    expect "finetune: the taught model is a model file eval reads" 0 "test accuracy"
+    run finetune "$shipped" --digits "$tmp/pen28" --out "$tmp/taught.safetensors" --lr 2
+    expect "finetune: a learning rate out of range" 2 "--lr must be between"
+  fi
 
   # The first test image (a 7) as a PGM file, and its negative (dark ink on white).
   { printf 'P5\n28 28\n255\n'; gzip -dc "$MNIST_DIR/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 784; } > "$tmp/seven.pgm"

@@ -23,6 +23,8 @@ int cmd_activations(int argc, char** argv, int first);
 int cmd_probe(int argc, char** argv, int first);
 int cmd_embed(int argc, char** argv, int first);
 int cmd_ablate(int argc, char** argv, int first);
+int cmd_finetune(int argc, char** argv, int first);
+int cmd_pen(int argc, char** argv, int first);
 
 // What a command is, for its --help page: name, usage line, summary paragraph, options table.
 struct CommandDef {

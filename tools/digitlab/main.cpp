@@ -25,6 +25,8 @@ const Command kCommands[] = {
     {"probe", digitlab::cmd_probe, "a linear probe on every step: how much of the digit each layer makes readable"},
     {"embed", digitlab::cmd_embed, "a map (PCA or t-SNE) of 2,000 test images at one step, as a PNG"},
     {"ablate", digitlab::cmd_ablate, "test accuracy with channels or units of a step switched off"},
+    {"finetune", digitlab::cmd_finetune, "teach a model your digits (an exported IDX pair) without forgetting MNIST"},
+    {"pen", digitlab::cmd_pen, "accuracy per writer on recorded pen digits, through the page's drawing pipeline"},
 };
 
 void print_usage(FILE* f) {
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
       }
       std::fprintf(stderr,
                    "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations, probe, "
-                   "embed, ablate)\n",
+                   "embed, ablate, finetune, pen)\n",
                    argv[2]);
       return digitlab::kExitUsage;
     }
@@ -74,7 +76,7 @@ int main(int argc, char** argv) {
     if (cmd == c.name) return c.run(argc, argv, 2);
   std::fprintf(stderr,
                "digitlab: unknown command '%s' (commands: train, eval, predict, info, sweep, activations, probe, "
-               "embed, ablate; see digitlab help)\n",
+               "embed, ablate, finetune, pen; see digitlab help)\n",
                cmd.c_str());
   return digitlab::kExitUsage;
 }

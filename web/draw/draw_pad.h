@@ -1,16 +1,16 @@
 // draw_pad.h — the drawing pad: an ImGui InvisibleButton with the ink drawn by ImDrawList.
 //
 // Strokes are kept as point lists in pad units ((0,0) top-left, (1,1) bottom-right) so undo is a
-// pop and the pad can change size without losing the drawing. Between input samples the stroke is
-// a Catmull-Rom curve, so fast pen movements stay round. Two renderings of the same strokes:
+// pop and the pad can change size without losing the drawing. Two renderings of the same strokes,
+// both smoothed by the engine's Catmull-Rom (strokes.h):
 //   - on screen: white ink, pen width a fixed fraction of the pad;
-//   - for the network, Rasterise(): a grey float image whose pen width follows the size of the
-//     drawing (about 13% of its larger side, as in MNIST, whose digits were size-normalised after
-//     writing), so a small digit is not turned into a blob when it is scaled up to 20x20.
+//   - for the network, Rasterise(): the engine's rasteriser (dl::rasterise_strokes), whose pen width
+//     follows the size of the drawing, the same code the CLI replays recorded pen digits through.
 #pragma once
 #include <vector>
 
 #include "imgui.h"
+#include "strokes.h"
 
 namespace app {
 
@@ -35,17 +35,14 @@ class DrawPad {
 
   // Grey ink image (side, side), row-major, in [0, 1], ink = 1 (MNIST's polarity).
   void Rasterise(float* out, int side);
+  const std::vector<dl::PenStroke>& Strokes() const { return strokes_; }
 
  private:
-  struct Stroke {
-    std::vector<ImVec2> points;  // pad units, as sampled
-  };
-  void AddPoint(ImVec2 p);
-  // The stroke's points with Catmull-Rom points in between, into smooth_ (reused).
-  void Smooth(const Stroke& s);
+  void AddPoint(dl::PenPoint p);
 
-  std::vector<Stroke> strokes_;
-  std::vector<ImVec2> smooth_;  // scratch for Smooth()
+  std::vector<dl::PenStroke> strokes_;  // pad units, as sampled
+  std::vector<dl::PenPoint> smooth_;    // scratch: a smoothed stroke
+  std::vector<ImVec2> screen_;          // scratch: the same on screen
   bool drawing_ = false;
   int version_ = 0;
   ImVec2 rect_min_ = ImVec2(0, 0);
