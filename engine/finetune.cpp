@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <vector>
 
 #include "rng.h"
 
@@ -49,7 +50,7 @@ Status FinetuneRun::begin(Model* model, const Dataset* mine, const Dataset* mnis
 
   // The newest `holdout` of the digits are only measured; with fewer than five, none are.
   const int n = mine->count;
-  const int held = n >= 5 ? std::max(1, static_cast<int>(std::floor(o.holdout * n))) : 0;
+  const int held = n >= 5 && o.holdout > 0 ? std::max(1, static_cast<int>(std::floor(o.holdout * n))) : 0;
   const int taught = n - held;
   if (taught < 1) return Status::Error("holdout leaves no digit to teach");
 
@@ -67,8 +68,16 @@ Status FinetuneRun::begin(Model* model, const Dataset* mine, const Dataset* mnis
   held_set.count = held;
   mixed_set.images.reserve(static_cast<size_t>(mixed) * kImageSize);
   mixed_set.labels.reserve(mixed);
-  for (int i = 0; i < mine_n; ++i) append_image(&mixed_set, taught_set.image(i % taught), taught_set.labels[i % taught]);
+  // Every taught digit the same number of times (give or take one); when there are more than
+  // the mixed set holds, a seeded choice of them.
   Rng rng(o.seed, 7);
+  std::vector<int> order(taught);
+  for (int i = 0; i < taught; ++i) order[i] = i;
+  if (taught > mine_n) rng.shuffle(order.begin(), order.end());
+  for (int i = 0; i < mine_n; ++i) {
+    const int j = order[i % taught];
+    append_image(&mixed_set, taught_set.image(j), taught_set.labels[j]);
+  }
   for (int i = 0; i < mnist_n; ++i) {
     const int j = static_cast<int>(rng.below(static_cast<uint32_t>(mnist_train->count)));
     append_image(&mixed_set, mnist_train->image(j), mnist_train->labels[j]);

@@ -7,7 +7,7 @@
 // from a set that is half the person's taught digits (repeated) and half MNIST training images (a
 // seeded draw), augmented as training is (rotation, zoom, shift; dataset.h), Adam at 1e-4 with a
 // cosine decay, a fixed 60 steps (1,920 images: about 4 s natively, a few more in the page). The newest holdout fraction of the person's
-// digits (at least one when there are five or more) is not trained on: before/after on it is the
+// digits (at least one when there are five or more and holdout > 0) is not trained on: before/after on it is the
 // honest figure. With fewer than five digits all are taught and the report says so.
 //
 // Phases, in order: measure before (held-out digits, MNIST test), train, measure after. The model

@@ -6,7 +6,8 @@
 //
 //   node tests/browser/run.mjs [name-filter]     MNIST_DIR=<folder of the MNIST .gz files>
 //
-// Tests that draw MNIST digits need MNIST_DIR; without it they are skipped (and counted so).
+// Tests that draw MNIST digits need MNIST_DIR, the pen-digit tests PEN_DIGITS (the JSON list);
+// without them they are skipped (and counted so).
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -34,7 +35,7 @@ try {
       const r = await t.fn(ctx);
       if (r === 'skip') {
         skipped++;
-        console.log(`skip ${t.name} (needs MNIST_DIR)`);
+        console.log(`skip ${t.name} (needs MNIST_DIR, or PEN_DIGITS for the pen digits)`);
       } else {
         passed++;
         console.log(`ok   ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

@@ -222,11 +222,13 @@ else
   expect "pen: a damaged entry is named" 1 "bad_pen.json: digit 0 has a point that is not \[x, y\]"
   if [ -n "${PEN_DIGITS:-}" ] && [ -f "$PEN_DIGITS" ]; then
     shipped="$root/assets/digitlab.safetensors"
-    run pen "$shipped" --pen "$PEN_DIGITS" --writer 28 --export "$tmp/pen28" --csv "$tmp/pen.csv"
+    run pen "$shipped" --pen "$PEN_DIGITS" --writers 28 --export "$tmp/pen28" --csv "$tmp/pen.csv"
     expect "pen: one writer's accuracy" 0 "^ +28 +250 +[0-9.]+%"
     expect "pen: the drawn digits exported as an IDX pair" 0 "250 digits written to"
-    run pen "$shipped" --pen "$PEN_DIGITS" --writer 99
-    expect "pen: a writer the file does not have" 1 "has no digits of writer 99"
+    run pen "$shipped" --pen "$PEN_DIGITS" --writers 99
+    expect "pen: a writer the file does not have" 1 "has no digits of writers 99"
+    run pen "$shipped" --pen "$PEN_DIGITS" --writers 9-3
+    expect "pen: a backwards range" 2 "--writers expects an id or a range"
     run finetune "$shipped" --digits "$tmp/pen28" --out "$tmp/taught.safetensors" --steps 20
     expect "finetune: before/after on the newest 20% held out" 0 "held out +[0-9.]+% -> [0-9.]+% \([0-9]+ -> [0-9]+ of 50\)"
     expect "finetune: the MNIST forgetting check" 0 "MNIST test +[0-9.]+% -> [0-9.]+% \([-+][0-9.]+ points, 10,000 images\)"

@@ -45,7 +45,7 @@ void print_finetune_report(const dl::FinetuneReport& r) {
   std::printf("your digits   %d taught, %d held out\n", r.taught, r.held_out);
   std::printf("%-13s %s -> %s (%d -> %d of %d%s)\n", r.held_out ? "held out" : "taught (all)", percent_text(r.before(), 1).c_str(),
               percent_text(r.after(), 1).c_str(), r.before_correct, r.after_correct, r.reported(),
-              r.held_out ? "" : "; too few to hold any out");
+              r.held_out ? "" : "; none held out");
   if (r.mnist_images)
     std::printf("MNIST test    %s -> %s (%+.2f points, %s images)\n", percent_text(r.mnist_before).c_str(),
                 percent_text(r.mnist_after).c_str(), 100.0 * (r.mnist_after - r.mnist_before),
@@ -97,8 +97,12 @@ int cmd_finetune(int argc, char** argv, int first) {
   const dl::FinetuneReport& r = run.report();
   print_finetune_report(r);
   if (r.diverged) return runtime_error(kCommand, "training diverged; the model was not written (try a lower --lr)");
-  metadata["finetuned_on"] = std::to_string(r.taught) + " digits from " + digits_dir;
-  metadata["finetune_steps"] = std::to_string(opt.steps);
+  // How it was taught, without the folders of this machine (a shared file must not name them).
+  metadata["finetune"] = "digitlab finetune --digits DIR --steps " + std::to_string(opt.steps) + " --batch " +
+                         std::to_string(opt.batch) + " --lr " + format_float(opt.lr, "%g") + " --holdout " +
+                         format_float(opt.holdout, "%g") + " --seed " + std::to_string(opt.seed) + " (" +
+                         std::to_string(r.taught) + " digits taught)";
+  if (r.mnist_images == 10000) metadata["test_accuracy"] = format_float(r.mnist_after, "%.4f");
   if (dl::Status s = dl::save_model_file(out, model, metadata, nullptr); !s) return runtime_error(kCommand, s.message());
   std::printf("model written to %s\n", out.c_str());
   return kExitOk;

@@ -36,9 +36,10 @@ const std::vector<OptionDef>& options() {
       {"steps", "N", "", "training batches of each teach (default: the page's)"},
       {"data", "DIR", "$MNIST_DIR", "folder with the four MNIST files (only with --teach)"},
       {"mnist-test", "N", "10000", "MNIST test images of the forgetting check (only with --teach)"},
-      {"writer", "ID", "", "only this writer's digits"},
+      {"writers", "A[-B]", "", "only these writers' digits (one id or a range)"},
       {"export", "DIR", "", "also write the drawn 28x28 inputs as an IDX pair (finetune --digits DIR reads it)"},
       {"csv", "FILE", "", "also write the per-writer table as CSV"},
+      {"answers", "FILE", "", "also write every digit's answer as CSV (index in the file, writer, label, answer)"},
       {"threads", "N", "1", "worker threads"},
   };
   return kOptions;
@@ -70,27 +71,35 @@ int cmd_pen(int argc, char** argv, int first) {
   const CommandDef def{kCommand, kUsage, kSummary, options()};
   if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   dl::PadPlacement where;
-  int teach = 0, threads = 1, mnist_test = 10000, only_writer = -1;
+  int teach = 0, threads = 1, mnist_test = 10000, first_writer = -1, last_writer = -1;
   dl::FinetuneOptions fopt;
   args.get_float("size", 0.05, 1.0, &where.size);
   args.get_int("teach", 0, 100, &teach);
   args.get_int("steps", 1, 10000, &fopt.steps);
   args.get_int("mnist-test", 0, 10000, &mnist_test);
   args.get_int("threads", 1, 256, &threads);
-  args.get_int("writer", 0, 1000000, &only_writer);
   if (!args.ok()) return usage_error(kCommand, args.error());
+  if (args.given("writers")) {
+    const std::string w = args.text("writers");
+    const int n = std::sscanf(w.c_str(), "%d-%d", &first_writer, &last_writer);
+    if (n == 1) last_writer = first_writer;
+    if (n < 1 || first_writer < 0 || last_writer < first_writer)
+      return usage_error(kCommand, "--writers expects an id or a range A-B, e.g. 28 or 1-20, not '" + w + "'");
+  }
   if (args.given("at") && !parse_at(args.text("at"), &where.cx, &where.cy))
     return usage_error(kCommand, "--at expects X,Y with each 0-1, e.g. 0.5,0.5");
   if (args.positional().size() != 1) return usage_error(kCommand, "give one model file");
-  const std::string pen_path = args.text("pen"), csv = args.text("csv"), export_dir = args.text("export");
+  const std::string pen_path = args.text("pen"), csv = args.text("csv"), export_dir = args.text("export"),
+                    answers_path = args.text("answers");
   if (pen_path.empty()) return usage_error(kCommand, "--pen FILE names the pen digits (a JSON list)");
 
   std::vector<dl::PenDigit> pen;
   if (dl::Status s = dl::read_pen_digits(pen_path, &pen); !s) return runtime_error(kCommand, s.message());
-  if (only_writer >= 0) {
-    pen.erase(std::remove_if(pen.begin(), pen.end(), [&](const dl::PenDigit& d) { return d.writer != only_writer; }),
+  if (first_writer >= 0) {
+    pen.erase(std::remove_if(pen.begin(), pen.end(),
+                             [&](const dl::PenDigit& d) { return d.writer < first_writer || d.writer > last_writer; }),
               pen.end());
-    if (pen.empty()) return runtime_error(kCommand, pen_path + " has no digits of writer " + std::to_string(only_writer));
+    if (pen.empty()) return runtime_error(kCommand, pen_path + " has no digits of writers " + args.text("writers"));
   }
   dl::Model model;
   std::map<std::string, std::string> metadata;
@@ -118,6 +127,20 @@ int cmd_pen(int argc, char** argv, int first) {
   std::fprintf(stderr, "%s digits of %zu writers drawn in %.1f s\n", with_commas(static_cast<int64_t>(pen.size())).c_str(),
                by_writer.size(), now_seconds() - t0);
 
+  if (!answers_path.empty()) {
+    // One forward pass per digit in file order (the writers' datasets keep file order within a writer).
+    FILE* f = std::fopen(answers_path.c_str(), "w");
+    if (!f) return runtime_error(kCommand, "cannot write " + answers_path + " (check the folder is writable)");
+    std::fprintf(f, "index,writer,label,answer\n");
+    std::map<int, int> next;  // writer -> position in its dataset
+    for (size_t i = 0; i < pen.size(); ++i) {
+      const dl::Dataset& d = by_writer[pen[i].writer];
+      const int k = next[pen[i].writer]++;
+      const int answer = dl::argmax10(model.forward(d.image(k), 1));
+      std::fprintf(f, "%zu,%d,%d,%d\n", i, pen[i].writer, pen[i].label, answer);
+    }
+    std::fclose(f);
+  }
   if (!export_dir.empty()) {
     std::vector<uint8_t> images, labels;  // (n, 784) and (n), as MNIST stores them
     for (const auto& [writer, d] : by_writer) {
