@@ -33,7 +33,9 @@ const std::vector<OptionDef>& options() {
       {"size", "FRACTION", "0.6", "the digit's larger side on the pad (a person fills about 0.6)"},
       {"at", "X,Y", "0.5,0.5", "where its centre goes on the pad (0-1 each)"},
       {"teach", "K", "0", "also teach each writer K digits per class and measure on the rest (0: no)"},
-      {"steps", "N", "", "training batches of each teach (default: the page's)"},
+      {"steps", "N", "60", "training batches of each teach (the page's recipe)"},
+      {"batch", "N", "32", "images per teaching batch, half the writer's"},
+      {"lr", "RATE", "0.0001", "Adam's learning rate of each teach"},
       {"data", "DIR", "$MNIST_DIR", "folder with the four MNIST files (only with --teach)"},
       {"mnist-test", "N", "10000", "MNIST test images of the forgetting check (only with --teach)"},
       {"writers", "A[-B]", "", "only these writers' digits (one id or a range)"},
@@ -76,6 +78,8 @@ int cmd_pen(int argc, char** argv, int first) {
   args.get_float("size", 0.05, 1.0, &where.size);
   args.get_int("teach", 0, 100, &teach);
   args.get_int("steps", 1, 10000, &fopt.steps);
+  args.get_int("batch", 2, 256, &fopt.batch);
+  args.get_float("lr", 1e-7, 1.0, &fopt.lr);
   args.get_int("mnist-test", 0, 10000, &mnist_test);
   args.get_int("threads", 1, 256, &threads);
   if (!args.ok()) return usage_error(kCommand, args.error());
