@@ -8,8 +8,9 @@
 //    at build time, so compression does not confuse the bar), then its .js, and starts the program
 //    with those bytes (no Emscripten file system).
 // 3. Defines window.digitlab, the automation API (see the README): ready, state(), clear(),
-//    undo(), loadModel(bytes, name), setClassroom(on), and layers (the Layers view, with its
-//    instruments: probes, embedding, ablate, ablateReset, ablationAccuracy); after the first frame
+//    undo(), loadModel(bytes, name), setClassroom(on), layers (the Layers view, with its
+//    instruments: probes, embedding, ablate, ablateReset, ablationAccuracy) and mine (My digits and
+//    Teach it: add, list, remove, clear, export, import, teach, undoTeach); after the first frame
 //    it fetches the MNIST test images for the Layers view, if the server has them.
 // 4. Loads model files picked with the app's "Load model…" button or dropped on the page.
 // 5. For the Train view: fetches the MNIST files (mnist/, next to the page) when training first
@@ -18,7 +19,9 @@
 //    offers trained models as downloads (a Blob and <a download>); keeps the training run in
 //    IndexedDB so it survives a reload. Plain IndexedDB from here rather than Emscripten's IDBFS:
 //    the app has no file system (-sFILESYSTEM=0 keeps it small), the run is one blob of bytes, and
-//    it must be read before the program starts, which is simplest here.
+//    it must be read before the program starts, which is simplest here. My digits are kept the
+//    same way (key "myDigits"), and exported and imported as the IDX pair, gzipped by the browser
+//    (CompressionStream, DecompressionStream).
 // 6. After the first frame, registers the service worker (sw.js): it makes the page cross-origin
 //    isolated (threads) on hosts that cannot send the headers, from the next load on, and stores the
 //    app for offline use. It never reloads the page by itself; a newer build shows a small note.
@@ -101,6 +104,10 @@
         for (const k of Object.keys(lv.buttons)) lv.buttons[k] = toViewport(lv.buttons[k]);
         lv.cells = lv.cells.map(toViewport);
         lv.map.plot = toViewport(lv.map.plot);
+      }
+      const mb = s.mine && s.mine.buttons;
+      if (mb) {
+        for (const k of Object.keys(mb)) mb[k] = Array.isArray(mb[k]) ? mb[k].map(toViewport) : toViewport(mb[k]);
       }
       s.timing = { ...timing };
       s.build = { ...build };
@@ -265,6 +272,186 @@
   };
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+  // My digits and Teach it (README, "Automation API"): the person's digits with their labels, kept
+  // in this browser (IndexedDB), exported and imported as the MNIST IDX pair, and the fine-tuning
+  // of the model on the Draw view. Wrong arguments throw (or reject) with a sentence.
+  window.digitlab.mine = {
+    // Adds the drawing on the pad with this label (0..9) and clears the pad; returns state().mine.
+    add(label) {
+      if (!Number.isInteger(label) || label < 0 || label > 9) {
+        throw new Error(`mine.add: the label must be a digit from 0 to 9 (got ${JSON.stringify(label)})`);
+      }
+      const why = api().mine.add(label);
+      if (why) throw new Error('mine.add: ' + why);
+      return api().mine.poll();
+    },
+    // [{index, label, strokes, points}] in the order the digits were added.
+    list() { return api().mine.list(); },
+    remove(i) {
+      if (!Number.isInteger(i) || Math.abs(i) > 1e9) throw new Error(`mine.remove: the index must be a whole number (got ${String(i)})`);
+      const why = api().mine.remove(i);
+      if (why) throw new Error('mine.remove: ' + why);
+      return api().mine.poll();
+    },
+    clear() { api().mine.clear(); },
+    // Resolves with the IDX pair as the Export button saves it: {images, labels}, gzipped Uint8Arrays.
+    async export() {
+      const raw = api().mine.idx();
+      return { images: await gzipInBrowser(raw.images), labels: await gzipInBrowser(raw.labels) };
+    },
+    // The two files of an IDX pair (Uint8Array or ArrayBuffer, either order, gzipped or raw): the
+    // digits are appended as a whole, or not at all (rejects with the sentence the page shows).
+    import(a, b) { return importItems([a, b]); },
+    // Teaches the model on the Draw view your digits. options: {steps (1..10,000, default 120), seed
+    // (whole, >= 0), holdout (0..0.9, default 0.2)}. Resolves with {before, after, mnistBefore,
+    // mnistAfter, seconds, heldOut, taught, forgot} once the taught model is on the pad.
+    async teach(options) {
+      if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+        throw new Error('teach: the options must be an object, e.g. {steps: 60}');
+      }
+      const before = api().mine.poll();
+      const lastId = before.lastTeach ? before.lastTeach.id : 0;
+      let why;
+      try {
+        why = api().mine.teachStart(options === undefined ? {} : { ...options });
+      } catch (e) {
+        throw new Error('teach: the options could not be read (' + (e && e.message ? e.message : e) + ')');
+      }
+      if (why) throw new Error('teach: ' + why);
+      for (;;) {
+        await sleep(50);
+        const m = api().mine.poll();
+        if (m.lastTeach && m.lastTeach.id > lastId) {
+          const t = m.lastTeach;
+          return { before: t.before, after: t.after, mnistBefore: t.mnistBefore, mnistAfter: t.mnistAfter,
+            seconds: t.seconds, heldOut: t.heldOut, taught: t.taught, forgot: t.forgot, steps: t.steps,
+            trainSeconds: t.trainSeconds, evalSeconds: t.evalSeconds, mnistImages: t.mnistImages };
+        }
+        if (m.failures > before.failures) throw new Error('teach: ' + m.error);
+      }
+    },
+    // Puts back the model from before the last teach, exactly; throws when there is none.
+    undoTeach() {
+      const why = api().mine.undoTeach();
+      if (why) throw new Error('undoTeach: ' + why);
+      return true;
+    },
+  };
+
+  // --- My digits: the IDX pair in and out, and its keeping -------------------------------------------
+  const IDX_IMAGES = 0x00000803, IDX_LABELS = 0x00000801;
+  const MINE_MAX_FILE = 16 << 20;   // a file of the pair as given (2,000 digits are 1.6 MB raw)
+  const MINE_MAX_RAW = 4 << 20;     // the same decompressed: a gzip bomb stops here
+  async function gzipInBrowser(bytes) {
+    if (typeof CompressionStream !== 'function') {
+      throw new Error('this browser cannot write gzip (no CompressionStream); use a current Chrome, Edge, Firefox or Safari');
+    }
+    const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  // Gunzips at most `cap` bytes: more is refused while decompressing, not after.
+  async function gunzipCapped(bytes, cap, name) {
+    if (typeof DecompressionStream !== 'function') {
+      throw new Error('this browser cannot decompress gzip (no DecompressionStream): import the files uncompressed');
+    }
+    const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    const chunks = [];
+    let length = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        length += value.length;
+        if (length > cap) {
+          reader.cancel().catch(() => {});
+          throw new Error(`${name} is more than ${(cap / 1048576).toFixed(0)} MB once decompressed; My digits holds at most 2,000 digits`);
+        }
+        chunks.push(value);
+      }
+    } catch (e) {
+      if (e && /decompressed/.test(e.message)) throw e;
+      throw new Error(`${name} is not valid gzip (${e && e.message ? e.message : e})`);
+    }
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const c of chunks) { out.set(c, at); at += c.length; }
+    return out;
+  }
+  // items: [{bytes or ArrayBuffer or File-like with a name}]: the pair sorted into images and labels by
+  // their IDX magic, each gunzipped when it starts with gzip's 1f 8b.
+  async function readIdxPair(items) {
+    const found = [];
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i];
+      const name = it && typeof it.name === 'string' ? it.name : `file ${i + 1}`;
+      let bytes;
+      if (it instanceof Uint8Array) bytes = it;
+      else if (it instanceof ArrayBuffer) bytes = new Uint8Array(it);
+      else if (it && typeof it.arrayBuffer === 'function') {
+        if (it.size > MINE_MAX_FILE) throw new Error(`${name} is larger than ${MINE_MAX_FILE >> 20} MB`);
+        bytes = new Uint8Array(await it.arrayBuffer());
+      } else throw new Error(`${name} is not a file's bytes (a Uint8Array or an ArrayBuffer)`);
+      if (bytes.length > MINE_MAX_FILE) throw new Error(`${name} is larger than ${MINE_MAX_FILE >> 20} MB`);
+      if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzipCapped(bytes, MINE_MAX_RAW, name);
+      if (bytes.length > MINE_MAX_RAW) throw new Error(`${name} is larger than ${MINE_MAX_RAW >> 20} MB`);
+      const magic = bytes.length >= 4 ? ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0 : -1;
+      found.push({ name, bytes, magic });
+    }
+    const images = found.filter((f) => f.magic === IDX_IMAGES), labels = found.filter((f) => f.magic === IDX_LABELS);
+    if (images.length !== 1 || labels.length !== 1) {
+      const what = found.map((f) => `${f.name}: ${f.magic === IDX_IMAGES ? 'images' : f.magic === IDX_LABELS ? 'labels' : 'not an IDX images or labels file'}`).join(', ');
+      throw new Error('an import takes two files, the images (IDX magic 0x00000803, e.g. my-digits-images-idx3-ubyte.gz) ' +
+        `and the labels (magic 0x00000801, my-digits-labels-idx1-ubyte.gz); got ${what || 'none'}`);
+    }
+    return { images: images[0].bytes, labels: labels[0].bytes };
+  }
+  async function importItems(items) {
+    let pair;
+    try {
+      pair = await readIdxPair(items);
+    } catch (e) {
+      const why = e && e.message ? e.message : String(e);
+      api().mine.importProblem(why);
+      throw new Error('mine.import: ' + why);
+    }
+    const why = api().mine.importBytes(pair.images, pair.labels);
+    if (why) throw new Error('mine.import: ' + why);
+    return api().mine.poll();
+  }
+  // The Export button: the pair as two .gz downloads.
+  async function exportMine(images, labels) {
+    try {
+      offerDownload(await gzipInBrowser(images), 'my-digits-images-idx3-ubyte.gz');
+      offerDownload(await gzipInBrowser(labels), 'my-digits-labels-idx1-ubyte.gz');
+    } catch (e) {
+      api().mine.importProblem(e && e.message ? e.message : String(e));
+    }
+  }
+  // The Import button: a file picker for the two files (one at a time works too: the second completes the pair).
+  let mineInput = null;
+  let minePending = [];
+  function pickMine() {
+    if (!mineInput) {
+      mineInput = document.createElement('input');
+      mineInput.type = 'file';
+      mineInput.multiple = true;
+      mineInput.accept = '.gz,.idx3-ubyte,.idx1-ubyte,application/gzip,application/octet-stream';
+      mineInput.hidden = true;
+      document.body.appendChild(mineInput);
+      mineInput.addEventListener('change', async () => {
+        const files = Array.from(mineInput.files || []);
+        mineInput.value = '';
+        const items = minePending.concat(files);
+        minePending = [];
+        if (items.length === 1) { minePending = items; return; }  // waits for its other half
+        try {
+          await importItems(items);
+        } catch (e) { /* the page shows the sentence (mine.import reported it) */ }
+      });
+    }
+    mineInput.click();
+  }
+
   // --- 5. training: data, downloads, browser storage ----------------------------------------------
   let mnistSizes = {};
   let mnistFetching = false;
@@ -384,6 +571,34 @@
     window.digitlab.stored = storeChain;
   }
   window.digitlab.stored = Promise.resolve();
+  // My digits: MyDigits::serialize() bytes under the key "myDigits" of the same store, rewritten on
+  // every change (at most 2,000 digits with their strokes: a few MB), read before the program starts.
+  function storeMine(bytes) {
+    storeChain = storeChain.then(async () => {
+      try {
+        const db = await openStore();
+        await new Promise((resolve) => {
+          const tx = db.transaction('runs', 'readwrite');
+          tx.objectStore('runs').put(bytes.buffer, 'myDigits');
+          tx.oncomplete = tx.onerror = tx.onabort = resolve;
+        });
+      } catch (e) { /* storage unavailable: the digits last as long as the page */ }
+    });
+    window.digitlab.stored = storeChain;
+  }
+  async function readMine() {
+    try {
+      const db = await openStore();
+      const bytes = await new Promise((resolve) => {
+        const req = db.transaction('runs', 'readonly').objectStore('runs').get('myDigits');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => resolve(undefined);
+      });
+      return bytes ? new Uint8Array(bytes) : null;
+    } catch (e) {
+      return null;
+    }
+  }
 
   function fail(sentence) {
     overlay.classList.remove('done');
@@ -552,6 +767,7 @@
     mnistSizes = sizes;
     const hasMnist = !known || MNIST_FILES.every((f) => sizes['mnist/' + f] !== undefined);
     const savedRun = await readRun();
+    const myDigits = await readMine();
     const [wasm, model, font] = await Promise.all([
       fetchBytes(program + '.wasm'),
       listed(MODEL_FILE) ? fetchBytes(MODEL_FILE).catch((e) => e) : Promise.resolve(new HttpError(MODEL_FILE, 404)),
@@ -579,11 +795,15 @@
         mnistMissing: hasMnist ? '' : MNIST_MISSING,
         savedRun: savedRun.bytes,
         savedRunProblem: savedRun.problem,
+        myDigits,
       },
       digitlabRestoreDone: () => { if (restoring) markRestoring(false); },
       digitlabFetchMnist: () => { fetchMnist(); },
       digitlabDownload: offerDownload,
       digitlabStore: storeRun,
+      digitlabStoreMine: storeMine,
+      digitlabExportMine: exportMine,
+      digitlabPickMine: pickMine,
       onDigitLabFirstFrame() {
         // The first frame has been handed to the compositor; resolve on the next animation frame.
         requestAnimationFrame(() => {

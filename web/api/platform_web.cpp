@@ -19,6 +19,7 @@
 #include "app.h"
 #include "dataset.h"
 #include "layer_api.h"
+#include "mine_api.h"
 #include "model_io.h"
 #include "platform.h"
 #include "state_json.h"
@@ -418,6 +419,15 @@ void start(app::State* s) {
   js_restore_done();
   if (!problem.empty()) app::training_notice(*s, problem);
   app::install_layer_api(s);  // window.digitlab.layers
+  // My digits kept in this browser (loader.js read them from IndexedDB): bytes that cannot be read
+  // leave the collection empty with a sentence (mine_restore), and are replaced at the next change.
+  std::vector<uint8_t> digits;
+  std::string digits_problem;
+  if (!take_asset("myDigits", &digits, size_t{64} << 20, &digits_problem)) {
+    digits.clear();
+    s->mine.error = "The digits kept in this browser could not be read (" + digits_problem + "), so My digits starts empty.";
+  }
+  app::install_mine_api(s, digits.data(), digits.size());  // window.digitlab.mine
 }
 
 void frame_presented(app::State& s) {
@@ -432,7 +442,7 @@ void frame_presented(app::State& s) {
   }
   // The Layers view's jobs without threads: between frames too (with threads they have their own).
   app::JobRunner& jobs = s.layers.jobs;
-  if (!app::JobRunner::Threaded() && !jobs.between_frames && s.layers.JobsBusy()) {
+  if (!app::JobRunner::Threaded() && !jobs.between_frames && (s.layers.JobsBusy() || app::mine_busy(s))) {
     jobs.between_frames = true;
     js_start_jobs_pump(app::JobRunner::kFrameSliceMs);
   }
@@ -440,6 +450,7 @@ void frame_presented(app::State& s) {
     t.want_data = false;
     js_fetch_mnist();
   }
+  app::mine_frame_presented(s);  // My digits: storage, export, the import picker
   if (!t.download.empty()) {
     js_offer_download(t.download.data(), static_cast<int>(t.download.size()), t.download_name.c_str());
     std::vector<uint8_t>().swap(t.download);

@@ -122,7 +122,7 @@ void write_state_json(const State& s, std::string* out) {
   out->push_back('[');
   for (int i = 0; i < dl::kClasses; ++i) {
     if (i) out->push_back(',');
-    num(out, p.valid ? p.probs[i] : 0.0f);
+    num(out, p.valid ? p.probs[i] : 0.0f, "%.9g");  // 9 digits: the float itself (Undo teach is checked bit for bit)
   }
   out->push_back(']');
   key(out, "input28");
@@ -224,6 +224,7 @@ void write_state_json(const State& s, std::string* out) {
   key(out, "predictions");
   num(out, p.count);
   append_training_json(s, out);  // "views", "train" and "evaluation" (training_json.cpp)
+  append_mine_json(s, out);      // "mine" (mine_json.cpp)
   out->push_back('}');
 }
 

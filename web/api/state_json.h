@@ -22,4 +22,9 @@ void write_probes_json(const State& s, std::string* out);
 void write_embedding_json(const State& s, std::string* out);
 void write_ablation_json(const State& s, std::string* out);
 
+// My digits and Teach it (mine_json.cpp): ,"mine":{...} inside state(), and the same object alone
+// (window.digitlab.mine's polls), overwriting nothing: both append.
+void append_mine_json(const State& s, std::string* out);
+void write_mine_json(const State& s, std::string* out);
+
 }  // namespace app

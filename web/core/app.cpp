@@ -185,13 +185,18 @@ void draw_desktop(State& s, bool picker) {
   s.answer.DrawStatus(s.prediction, s.model, col_w);
   draw_knockout_note(s, col_w - st.ScrollbarSize);
   ImGui::Spacing();
+  s.mine.panel.DrawCorrection(s, col_w - st.ScrollbarSize);
+  ImGui::Spacing();
   // Bars as rows when they fit, as a column chart otherwise (classroom mode on a small window).
-  // The model panel's height as drawn last frame (it depends on wrapping and on any error message).
-  const float model_h = (s.loader.last_height > 0 ? s.loader.last_height : line * 4.0f) + line;
+  // The model panel's and My digits' heights as drawn last frame (they depend on wrapping, on any
+  // error message, on the number of digits).
+  const float model_h = (s.loader.last_height > 0 ? s.loader.last_height : line * 4.0f) + line +
+                        s.mine.panel.last_height;
   const float rows_h = ImGui::GetTextLineHeight() * 1.2f * dl::kClasses;
   const bool columns = ImGui::GetContentRegionAvail().y - model_h < rows_h;
   s.answer.DrawBars(s.prediction, col_w - st.ScrollbarSize, columns);
   ImGui::Spacing();
+  s.mine.panel.Draw(s, col_w - st.ScrollbarSize);
   ImGui::Separator();
   s.loader.Draw(s.model, picker, false, col_w - st.ScrollbarSize, &s.commands);
   L.load_button = Rect{s.loader.button_min.x, s.loader.button_min.y, s.loader.button_max.x - s.loader.button_min.x,
@@ -217,10 +222,14 @@ void draw_phone(State& s, bool picker) {
   s.preview.Draw(s.prediction, box);
   s.answer.DrawBars(s.prediction, inner_w, /*columns=*/true);
   draw_knockout_note(s, inner_w);
+  s.mine.panel.DrawCorrection(s, inner_w);
   ImGui::Separator();
   s.loader.Draw(s.model, picker, true, inner_w, &s.commands);
   L.load_button = Rect{s.loader.button_min.x, s.loader.button_min.y, s.loader.button_max.x - s.loader.button_min.x,
                        s.loader.button_max.y - s.loader.button_min.y};
+  // My digits last on a phone: the model's button stays on the first screen.
+  ImGui::Separator();
+  s.mine.panel.Draw(s, inner_w);
 }
 
 }  // namespace
@@ -294,6 +303,7 @@ void frame(State& s) {
   ImGui::End();
   s.pointer_events.clear();
   training_after_frame(s);
+  mine_after_frame(s);  // a correction clears the pad: the answer below follows at once
   predict_if_needed(s);
   ImGui::Render();
   ++s.frame;
@@ -381,7 +391,7 @@ bool wants_frame(const State& s) {
   return s.redraw_frames > 0 || prediction_stale(s) || s.pad.Drawing() || c.clear || c.undo || c.layer_step != 0 ||
          s.view_request >= 0 || (s.view == View::Layers && s.layers.NeedsFrame(s)) || c.toggle_classroom ||
          c.pick_model || !c.load_model_path.empty() || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopup) ||
-         ImGui::GetIO().WantTextInput || training_wants_frame(s);
+         ImGui::GetIO().WantTextInput || training_wants_frame(s) || mine_wants_frame(s);
 }
 
 void predict_now(State& s) {
@@ -390,6 +400,7 @@ void predict_now(State& s) {
 
 void background(State& s) {
   if (s.layers.Background(s)) request_redraw(s);
+  if (mine_background(s)) request_redraw(s);  // a teach whose data arrived starts, a finished one lands
 }
 
 }  // namespace app

@@ -1,7 +1,7 @@
 // app_state.h — everything the DigitLab app knows, in one struct, and the small value types the
 // panels exchange with it. The app is one State and one frame(State&) (app.h); each panel is a small
 // struct with its own state and a Draw() (draw_pad.h, prediction_panel.h, input_preview.h,
-// model_loader.h). Panels never change the model or the prediction: they read them through const
+// model_loader.h, my_digits_panel.h). Panels never change the model or the prediction: they read them through const
 // references and ask for changes through Commands, which frame() applies after drawing. The Layers
 // view (layer_view.h) runs the network itself (forward and saliency passes; never the weights).
 //
@@ -18,6 +18,7 @@
 #include "layer_view.h"
 #include "model.h"
 #include "model_loader.h"
+#include "my_digits_app.h"
 #include "prediction_panel.h"
 #include "preprocess.h"
 #include "shape.h"
@@ -33,7 +34,7 @@ constexpr float kNotSureThreshold = 0.6f;
 
 // The draw pad is rasterised at this resolution before the engine's MNIST-style preprocessing
 // (crop to the ink, scale into 20x20, centre of mass to the middle of 28x28).
-constexpr int kPadRaster = 280;
+using dl::kPadRaster;  // strokes.h
 
 // While a stroke is being drawn the prediction is refreshed at most this often (seconds); when the
 // pen lifts it is refreshed at once. A forward pass takes a few ms, a frame 16 ms.
@@ -144,6 +145,9 @@ struct State {
   // The Train view (training_app.h); `shipped` keeps the pad's own model while a trained one is used.
   Training training;
   ModelSlot shipped;
+
+  // My digits and Teach it (my_digits_app.h): the person's digits, the teach, its Undo.
+  Mine mine;
 
   std::string json;  // scratch for the automation API's state() (state_json.h)
 };

@@ -114,6 +114,23 @@ void frame_presented(app::State& s) {
     std::vector<uint8_t>().swap(t.download);
   }
   t.save_run = t.forget_run = false;
+  // My digits on the desktop live in memory for the session (no browser storage; a file under the
+  // user's config folder would be the counterpart, not built). Export writes the IDX pair,
+  // uncompressed, into the current directory, as a downloaded model is; Import has no picker here.
+  app::Mine& m = s.mine;
+  m.store = m.want_import = false;
+  if (m.want_export) {
+    m.want_export = false;
+    const std::pair<const char*, std::vector<uint8_t>> files[] = {
+        {"my-digits-images-idx3-ubyte", m.digits.idx_images()}, {"my-digits-labels-idx1-ubyte", m.digits.idx_labels()}};
+    for (const auto& f : files) {
+      FILE* out = std::fopen(f.first, "wb");
+      if (!out) continue;
+      std::fwrite(f.second.data(), 1, f.second.size(), out);
+      std::fclose(out);
+      std::printf("digitlab-app: wrote %s\n", f.first);
+    }
+  }
 }
 
 void idle() { SDL_WaitEventTimeout(nullptr, 100); }  // sleep until input (or 100 ms)

@@ -31,6 +31,8 @@ class ProbesPanel {
   std::string Request(State& s, int images);
   // The training images, from the MNIST training set when it arrives (training_set_data).
   void SetPool(std::shared_ptr<const dl::Dataset> pool) { pool_ = std::move(pool); }
+  // The same images for Teach it's MNIST mix (my_digits_app.h); null until they arrive.
+  const std::shared_ptr<const dl::Dataset>& pool() const { return pool_; }
 
   // Every main-loop iteration: starts a run whose data has arrived, collects a finished one,
   // forgets a replaced model's. True when something changed on screen.
