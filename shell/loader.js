@@ -302,7 +302,7 @@
     // The two files of an IDX pair (Uint8Array or ArrayBuffer, either order, gzipped or raw): the
     // digits are appended as a whole, or not at all (rejects with the sentence the page shows).
     import(a, b) { return importItems([a, b]); },
-    // Teaches the model on the Draw view your digits. options: {steps (1..10,000, default 120), seed
+    // Teaches the model on the Draw view your digits. options: {steps (1..10,000, default 60), seed
     // (whole, >= 0), holdout (0..0.9, default 0.2)}. Resolves with {before, after, mnistBefore,
     // mnistAfter, seconds, heldOut, taught, forgot} once the taught model is on the pad.
     async teach(options) {

@@ -8,7 +8,7 @@ import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, state, settled, drawWithMouse, drawWithTouch } from './lib.mjs';
+import { ROOT, state, settled } from './lib.mjs';
 
 export const PEN_DIGITS = process.env.PEN_DIGITS || '';
 
@@ -29,11 +29,46 @@ export function penToPad(digit, pad, { size = 0.6, cx = 0.5, cy = 0.5 } = {}) {
   ]));
 }
 
+// Real input events through the Chrome DevTools Protocol (Input.dispatchMouseEvent /
+// dispatchTouchEvent), every point of the recording at the rate it was recorded (the pen-digit
+// tablet sampled 100 points a second): the browser then hands the page the moves it would hand a
+// person's pen, coalesced to one per frame. The commands are sent without waiting for each
+// answer (the protocol keeps their order), so the pacing is the recording's, not round trips'.
+export const PEN_SAMPLE_MS = 10;
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+async function drawLines(cdp, lines, mode) {
+  const sends = [];
+  for (const line of lines) {
+    const [x0, y0] = line[0];
+    if (mode === 'touch') {
+      const pt = (x, y) => [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }];
+      sends.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: pt(x0, y0) }));
+      for (const [x, y] of line.slice(1)) {
+        await pause(PEN_SAMPLE_MS);
+        sends.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: pt(x, y) }));
+      }
+      sends.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] }));
+    } else {
+      const ev = (type, x, y, buttons) => ({ type, x, y, button: 'left', buttons, clickCount: 1 });
+      sends.push(cdp.send('Input.dispatchMouseEvent', ev('mouseMoved', x0, y0, 0)));
+      sends.push(cdp.send('Input.dispatchMouseEvent', ev('mousePressed', x0, y0, 1)));
+      for (const [x, y] of line.slice(1)) {
+        await pause(PEN_SAMPLE_MS);
+        sends.push(cdp.send('Input.dispatchMouseEvent', ev('mouseMoved', x, y, 1)));
+      }
+      const [xn, yn] = line[line.length - 1];
+      sends.push(cdp.send('Input.dispatchMouseEvent', ev('mouseReleased', xn, yn, 0)));
+    }
+  }
+  await Promise.all(sends);
+}
+
 // Draws one digit with 'mouse' or 'touch', waits for the answer, clears the pad. Returns the answer.
 export async function replayDigit(page, digit, mode, place) {
   const s = await state(page);
   const lines = penToPad(digit, s.drawPad, place);
-  await (mode === 'touch' ? drawWithTouch : drawWithMouse)(page, lines);
+  if (!page.penCdp) page.penCdp = await page.context().newCDPSession(page);
+  await drawLines(page.penCdp, lines, mode);
   const done = await settled(page, lines.length);
   await page.evaluate(() => window.digitlab.clear());
   await settled(page, 0);
