@@ -212,6 +212,7 @@ TEST(MyDigits, TheIdxPairRoundTripsThroughAFolder) {
   EXPECT_EQ(back.count(), 18);
 
   const std::string dir = ::testing::TempDir() + "/my_digits_pair";
+  std::filesystem::remove_all(dir);  // a previous run's files
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& name, const std::vector<uint8_t>& b) {
     FILE* f = std::fopen((dir + "/" + name).c_str(), "wb");
