@@ -196,11 +196,12 @@ void draw_desktop(State& s, bool picker) {
   const bool columns = ImGui::GetContentRegionAvail().y - model_h < rows_h;
   s.answer.DrawBars(s.prediction, col_w - st.ScrollbarSize, columns);
   ImGui::Spacing();
-  s.mine.panel.Draw(s, col_w - st.ScrollbarSize);
-  ImGui::Separator();
+  // The model's button before My digits, so a long list of digits never pushes it out of sight.
   s.loader.Draw(s.model, picker, false, col_w - st.ScrollbarSize, &s.commands);
   L.load_button = Rect{s.loader.button_min.x, s.loader.button_min.y, s.loader.button_max.x - s.loader.button_min.x,
                        s.loader.button_max.y - s.loader.button_min.y};
+  ImGui::Separator();
+  s.mine.panel.Draw(s, col_w - st.ScrollbarSize);
   ImGui::EndChild();
 }
 
