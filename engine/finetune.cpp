@@ -100,7 +100,6 @@ Status FinetuneRun::begin(Model* model, const Dataset* mine, const Dataset* mnis
     return s;
   }
   model_ = model;
-  mine_ = mine;
   mnist_test_ = mnist_test;
   options_ = o;
   taught_ = std::move(taught_set);

@@ -70,7 +70,6 @@ class FinetuneRun {
   enum class Phase { Idle, Before, Train, After, Done };
   Phase phase_ = Phase::Idle;
   Model* model_ = nullptr;
-  const Dataset* mine_ = nullptr;
   const Dataset* mnist_test_ = nullptr;
   FinetuneOptions options_;
   Dataset taught_, held_, mixed_;

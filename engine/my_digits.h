@@ -17,10 +17,14 @@
 namespace dl {
 
 // At most this many digits in one collection (a class of 30 drawing 30 each is 900), and this many
-// stroke points per digit: 2,000 digits with their strokes stay under 40 MB.
+// stroke points per digit (a drawn digit has a few hundred: the pad keeps samples 0.3% apart).
 constexpr int kMyDigitsMax = 2000;
 constexpr int kMyDigitStrokesMax = 64;
-constexpr int kMyDigitPointsMax = 4096;
+constexpr int kMyDigitPointsMax = 2048;
+// The largest serialize() can be: header, then per digit label + input + stroke count, a point count
+// per stroke and 8 bytes per point (35 MB). The page reads stored bytes up to this and no more.
+constexpr size_t kMyDigitsMaxBytes =
+    12 + size_t{kMyDigitsMax} * (1 + kImageSize + 2 + 2 * kMyDigitStrokesMax + 8 * size_t{kMyDigitPointsMax});
 
 class MyDigits {
  public:

@@ -34,6 +34,13 @@ bool number(const json& v, float* out) {
 Status parse_pen_digits(const std::string& text, const std::string& what, std::vector<PenDigit>* out) {
   if (text.size() > kPenFileMaxBytes)
     return Status::Error(what + " is over " + std::to_string(kPenFileMaxBytes >> 20) + " MiB: not a pen-digit file");
+  // Every value but the first follows a '[' or a ','; an object's keys follow '{' or ','. So this
+  // count bounds the values the parser would create, and the memory it would take, before it runs.
+  size_t values = 1;
+  for (char c : text) values += c == '[' || c == '{' || c == ',';
+  if (values > kPenMaxJsonValues)
+    return Status::Error(what + " holds more than " + std::to_string(kPenMaxJsonValues) +
+                         " JSON values: not a pen-digit file of a size DigitLab reads");
   const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::Error(what + " is not valid JSON");
   if (!doc.is_array()) return Status::Error(what + " must be a JSON list of digits");

@@ -124,6 +124,11 @@ TEST(PenDigits, RefusesBadEntriesWithASentenceAndKeepsWhatItHad) {
   std::string many = "[";
   for (int i = 0; i <= dl::kPenMaxStrokes; ++i) many += std::string(i ? "," : "") + "[[1,2]]";
   EXPECT_FALSE(dl::parse_pen_digits(R"([{"label": 1, "writer": 1, "strokes": )" + many + "]}]", "x", &d));
+  // A text of nothing but brackets is refused by counting, before a parser builds millions of values.
+  const dl::Status deep = dl::parse_pen_digits(std::string(dl::kPenMaxJsonValues, ','), "commas.json", &d);
+  EXPECT_FALSE(deep);
+  EXPECT_NE(deep.message().find("JSON values"), std::string::npos) << deep.message();
+  ASSERT_EQ(d.size(), 1u);
 }
 
 dl::MyDigits some_digits(int n) {

@@ -114,6 +114,20 @@ export const rafPerSecond = (page, seconds) => page.evaluate((ms) => new Promise
 }), seconds * 1000);
 
 
+// Resolves after two animation frames: what a click changed is drawn and in state().
+export const nextFrame = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+
+// A real mouse click in the middle of a rectangle the API reports (a button of state()), with a
+// hover first as a person's pointer gives ImGui; asserts the rectangle is on screen.
+export async function clickRect(page, r, what) {
+  assert(r && r.width > 0 && r.height > 0, `${what} is on screen: ${JSON.stringify(r)}`);
+  const x = r.x + r.width / 2, y = r.y + r.height / 2;
+  await page.mouse.move(x, y);
+  await page.waitForTimeout(80);
+  await page.mouse.click(x, y);
+  await nextFrame(page);
+}
+
 // Waits until the app has taken in `strokes` strokes, the pen is up, and the answer is for them.
 export async function settled(page, strokes) {
   await page.waitForFunction((n) => {

@@ -6,20 +6,10 @@
 // kept; wrong API options refused. Also the phone layout (the digit buttons a finger wide) and
 // screenshots of the panel and of a finished teach (assets/screenshots/mine.png, teach.png).
 import path from 'node:path';
-import { test, assert, openPage, state, settled, drawWithMouse, screenshotPath, ROOT } from './lib.mjs';
+import { test, assert, openPage, state, settled, drawWithMouse, screenshotPath, ROOT, clickRect, nextFrame } from './lib.mjs';
 
-const nextFrame = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 const mine = async (page) => (await state(page)).mine;
 const SHOTS = path.join(ROOT, 'assets', 'screenshots');
-
-async function click(page, r, what) {
-  assert(r && r.width > 0 && r.height > 0, `${what} is on screen: ${JSON.stringify(r)}`);
-  const x = r.x + r.width / 2, y = r.y + r.height / 2;
-  await page.mouse.move(x, y);
-  await page.waitForTimeout(60);
-  await page.mouse.click(x, y);
-  await nextFrame(page);
-}
 
 // Presses a button of state().mine.buttons, scrolling the answer column (mouse wheel) first when
 // the button is outside the window.
@@ -28,7 +18,7 @@ async function pressMine(page, name, what) {
     const s = await state(page);
     const r = s.mine.buttons[name];
     const h = s.window.height;
-    if (r.width > 0 && r.y >= 0 && r.y + r.height <= h) return click(page, r, what);
+    if (r.width > 0 && r.y >= 0 && r.y + r.height <= h) return clickRect(page, r, what);
     await page.mouse.move(s.mine.buttons.header.x + 20, h / 2);
     await page.mouse.wheel(0, r.y + r.height > h || r.width === 0 ? 200 : -200);
     await nextFrame(page);
@@ -69,7 +59,7 @@ async function drawAndKeep(page, shape, label, k) {
   await drawWithMouse(page, lines);
   s = await settled(page, lines.length);
   const before = s.mine.count;
-  await click(page, s.mine.buttons.correct[label], `the digit button ${label}`);
+  await clickRect(page, s.mine.buttons.correct[label], `the digit button ${label}`);
   await page.waitForFunction((n) => window.digitlab.state().mine.count === n + 1, before, { timeout: 10000 });
   return { answer: s.prediction, state: await state(page) };
 }

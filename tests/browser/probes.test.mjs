@@ -7,25 +7,15 @@
 // page's frames while the probes compute (threaded page: at least 0.9x idle), the seconds each
 // instrument takes in the page, the API's refusals of bad input, and screenshots of each panel
 // (build/web/screenshots/instrument-*.png).
-import { test, assert, openPage, state, settled, drawWithMouse, kFrameFloor, rafPerSecond, screenshotPath, startServer } from './lib.mjs';
+import { test, assert, openPage, state, settled, drawWithMouse, kFrameFloor, rafPerSecond, screenshotPath, startServer, clickRect, nextFrame } from './lib.mjs';
 import { digitStrokes, placeStrokes } from './mnist.mjs';
 
-const nextFrame = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 const layerView = async (page) => (await state(page)).layerView;
-
-async function click(page, r, what) {
-  assert(r && r.width > 0 && r.height > 0, `${what} is on screen: ${JSON.stringify(r)}`);
-  const x = r.x + r.width / 2, y = r.y + r.height / 2;
-  await page.mouse.move(x, y);
-  await page.waitForTimeout(80);
-  await page.mouse.click(x, y);
-  await nextFrame(page);
-}
 
 async function openLayers(ctx, options) {
   const page = await openPage(ctx, options);
   assert(await page.evaluate(() => window.digitlab.layers.testImagesReady()), 'the page loaded the MNIST test images');
-  await click(page, (await state(page)).views.layers, 'the Layers tab');
+  await clickRect(page, (await state(page)).views.layers, 'the Layers tab');
   await page.waitForFunction(() => window.digitlab.state().view === 'layers');
   return page;
 }
@@ -44,14 +34,14 @@ test('probes: Compute probes by a click, a bar per step (input about 90%, last h
   let s = await state(page);
   assert(s.train.data.state !== 'missing', 'the web build has the MNIST files (configure it with MNIST_DIR set)');
   const threaded = s.build.threads;
-  await click(page, s.layerView.buttons.probes, 'the Probes panel button');
+  await clickRect(page, s.layerView.buttons.probes, 'the Probes panel button');
   s = await state(page);
   assert(s.layerView.panel === 'probes', `the Probes panel is on screen (${s.layerView.panel})`);
   await rafPerSecond(page, 1);  // warm-up
   const idle = await rafPerSecond(page, 4);
 
   const t0 = Date.now();
-  await click(page, s.layerView.buttons.computeProbes, 'Compute probes');
+  await clickRect(page, s.layerView.buttons.computeProbes, 'Compute probes');
   // The MNIST training images come first (download and parsing, in the main thread), then the run.
   await page.waitForFunction(() => ['running', 'done', 'failed'].includes(window.digitlab.state().layerView.probes.phase),
     null, { timeout: 120000 });
@@ -113,7 +103,7 @@ test('probes: the map of a layer, its marker follows the drawing, a click on a p
   // The last hidden layer (the step before the logits) separates the digits most clearly.
   const step = s.layerView.steps.length - 3;
   await page.evaluate((k) => window.digitlab.layers.select(k), step);
-  await click(page, s.layerView.buttons.map, 'the Map panel button');
+  await clickRect(page, s.layerView.buttons.map, 'the Map panel button');
   await page.waitForFunction(() => window.digitlab.state().layerView.map.phase === 'done', null, { timeout: 60000 });
   const pca = await page.evaluate((k) => window.digitlab.layers.embedding(k, { method: 'pca' }), step);
   assert(pca.points.length === 2000 && pca.labels.length === 2000, `2,000 points: ${pca.points.length}`);
@@ -171,7 +161,7 @@ test('probes: the map of a layer, its marker follows the drawing, a click on a p
 
   // t-SNE of the same step, by the radio button; then back to the drawing.
   await page.evaluate(() => window.digitlab.layers.pickTestImage(-1));
-  await click(page, s.layerView.buttons.tsne, 'the t-SNE button');
+  await clickRect(page, s.layerView.buttons.tsne, 'the t-SNE button');
   await page.waitForFunction(() => ['done', 'failed'].includes(window.digitlab.state().layerView.map.phase) &&
     window.digitlab.state().layerView.map.method === 'tsne', null, { timeout: 180000, polling: 250 });
   const tsne = await page.evaluate((k) => window.digitlab.layers.embedding(k, { method: 'tsne' }), step);
@@ -207,7 +197,7 @@ test('probes: knock-outs by a click change the answer, a whole layer off gives c
   const logitsBefore = (await page.evaluate((k) => window.digitlab.layers.activations(k), softmaxStep - 1)).values;
 
   s = await state(page);
-  await click(page, s.layerView.buttons.knockOut, 'the Knock out toggle');
+  await clickRect(page, s.layerView.buttons.knockOut, 'the Knock out toggle');
   s = await state(page);
   assert(s.layerView.knockOut, 'knock-out mode is on');
   const channels = s.layerView.shape[0];
@@ -221,7 +211,7 @@ test('probes: knock-outs by a click change the answer, a whole layer off gives c
     for (let k = 0; k < per; k++) sum += acts[c * per + k];
     if (sum > most) { most = sum; strongest = c; }
   }
-  await click(page, s.layerView.cells[strongest], `map ${strongest}`);
+  await clickRect(page, s.layerView.cells[strongest], `map ${strongest}`);
   s = await state(page);
   assert(s.layerView.knockouts.count === 1 && s.layerView.knockouts.off[0][0] === relu1 && s.layerView.knockouts.off[0][1] === strongest,
     `map ${strongest} of step ${relu1} is off: ${JSON.stringify(s.layerView.knockouts.off)}`);
@@ -247,7 +237,7 @@ test('probes: knock-outs by a click change the answer, a whole layer off gives c
 
   // Every map of the step off (the "All off" button): chance.
   s = await state(page);
-  await click(page, s.layerView.buttons.allOff, 'All off');
+  await clickRect(page, s.layerView.buttons.allOff, 'All off');
   s = await state(page);
   assert(s.layerView.knockouts.count === channels, `all ${channels} maps off: ${s.layerView.knockouts.count}`);
   const t0 = Date.now();
@@ -263,7 +253,7 @@ test('probes: knock-outs by a click change the answer, a whole layer off gives c
   console.log(`ablation accuracy: ${all.seconds.toFixed(2)} s of work, ${wall.toFixed(2)} s wall; all off ${(100 * all.accuracy).toFixed(1)}%`);
 
   // Reset all: exactly the probabilities of before.
-  await click(page, s.layerView.buttons.resetAll, 'Reset all');
+  await clickRect(page, s.layerView.buttons.resetAll, 'Reset all');
   s = await state(page);
   assert(s.layerView.knockouts.count === 0, 'every unit is on again');
   for (let d = 0; d < 10; d++) assert(s.probabilities[d] === before[d], `p(${d}) ${s.probabilities[d]} is exactly ${before[d]} again`);

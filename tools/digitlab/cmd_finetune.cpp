@@ -62,13 +62,12 @@ int cmd_finetune(int argc, char** argv, int first) {
   if (const int done = begin_command(def, argc, argv, first, &args); done >= 0) return done;
   dl::FinetuneOptions opt;
   int threads = 1;
-  double holdout = opt.holdout;
+  float holdout = static_cast<float>(opt.holdout);
   args.get_int("steps", 1, 10000, &opt.steps);
   args.get_int("batch", 2, 256, &opt.batch);
   args.get_float("lr", 1e-7, 1.0, &opt.lr);
-  float h = static_cast<float>(holdout);
-  args.get_float("holdout", 0.0, 0.9, &h);
-  opt.holdout = h;
+  args.get_float("holdout", 0.0, 0.9, &holdout);
+  opt.holdout = holdout;
   args.get_u64("seed", &opt.seed);
   args.get_int("threads", 1, 256, &threads);
   if (!args.ok()) return usage_error(kCommand, args.error());

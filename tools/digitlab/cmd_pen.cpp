@@ -21,8 +21,6 @@
 
 namespace digitlab {
 
-void print_finetune_report(const dl::FinetuneReport& r);  // cmd_finetune.cpp
-
 namespace {
 
 constexpr const char* kCommand = "pen";

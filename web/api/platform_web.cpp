@@ -20,6 +20,7 @@
 #include "dataset.h"
 #include "layer_api.h"
 #include "mine_api.h"
+#include "my_digits.h"
 #include "model_io.h"
 #include "platform.h"
 #include "state_json.h"
@@ -423,7 +424,7 @@ void start(app::State* s) {
   // leave the collection empty with a sentence (mine_restore), and are replaced at the next change.
   std::vector<uint8_t> digits;
   std::string digits_problem;
-  if (!take_asset("myDigits", &digits, size_t{64} << 20, &digits_problem)) {
+  if (!take_asset("myDigits", &digits, dl::kMyDigitsMaxBytes, &digits_problem)) {
     digits.clear();
     s->mine.error = "The digits kept in this browser could not be read (" + digits_problem + "), so My digits starts empty.";
   }

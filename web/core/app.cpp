@@ -11,6 +11,7 @@
 #include "preprocess.h"
 #include "training_app.h"
 #include "ui_common.h"
+#include "ui_items.h"
 
 namespace app {
 
@@ -85,10 +86,6 @@ void apply_style(float font) {
   st.PopupRounding = font * 0.3f;
 }
 
-Rect item_rect() {
-  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  return Rect{a.x, a.y, b.x - a.x, b.y - a.y};
-}
 
 void section_title(const char* text) { ImGui::TextColored(ImVec4(0.55f, 0.62f, 0.75f, 1.0f), "%s", text); }
 
@@ -105,15 +102,15 @@ void draw_header(State& s, float width) {
   ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetStyle().WindowPadding.x + width - w));
   bool classroom = s.classroom;
   if (ImGui::Checkbox(label, &classroom)) s.commands.toggle_classroom = true;
-  s.layout.classroom_toggle = item_rect();
+  s.layout.classroom_toggle = last_item_rect();
 }
 
 void draw_pad_buttons(State& s, float width) {
   if (ImGui::Button("Clear")) s.commands.clear = true;
-  s.layout.clear_button = item_rect();
+  s.layout.clear_button = last_item_rect();
   ImGui::SameLine();
   if (ImGui::Button("Undo")) s.commands.undo = true;
-  s.layout.undo_button = item_rect();
+  s.layout.undo_button = last_item_rect();
   const char* hint = "Del clears, Ctrl+Z undoes";
   const ImGuiStyle& st = ImGui::GetStyle();
   const float used = s.layout.undo_button.x + s.layout.undo_button.w - s.layout.pad_x;
@@ -280,7 +277,7 @@ void frame(State& s) {
     const auto tab = [&](const char* label, View v, Rect* r) {
       const ImGuiTabItemFlags f = s.view_request == static_cast<int>(v) ? ImGuiTabItemFlags_SetSelected : 0;
       const bool open = ImGui::BeginTabItem(label, nullptr, f);
-      *r = item_rect();
+      *r = last_item_rect();
       if (open) s.view = v;
       return open;
     };

@@ -8,15 +8,12 @@
 #include "app_state.h"
 #include "imgui.h"
 #include "layer_style.h"
+#include "ui_items.h"
 
 namespace app {
 
 namespace {
 
-Rect last_item_rect() {
-  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  return Rect{a.x, a.y, b.x - a.x, b.y - a.y};
-}
 
 // "" when `step` is a layer of the loaded model, else why not.
 std::string check_step(const State& s, int step) {

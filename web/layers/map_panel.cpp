@@ -11,15 +11,12 @@
 #include "layer_style.h"
 #include "layer_view.h"
 #include "step_features.h"
+#include "ui_items.h"
 
 namespace app {
 
 namespace {
 
-Rect last_item_rect() {
-  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  return Rect{a.x, a.y, b.x - a.x, b.y - a.y};
-}
 
 }  // namespace
 

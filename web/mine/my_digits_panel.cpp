@@ -7,21 +7,16 @@
 
 #include "app_state.h"
 #include "imgui.h"
+#include "ui_items.h"
 
 namespace app {
 
 namespace {
 
-const ImVec4 kMuted(0.55f, 0.58f, 0.63f, 1.0f);
-const ImVec4 kTitle(0.55f, 0.62f, 0.75f, 1.0f);
 const ImVec4 kGood(0.43f, 0.86f, 0.55f, 1.0f);
 const ImVec4 kWarn(0.98f, 0.75f, 0.31f, 1.0f);
 const ImVec4 kBad(0.92f, 0.35f, 0.3f, 1.0f);
 
-Rect item_rect() {
-  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  return Rect{a.x, a.y, b.x - a.x, b.y - a.y};
-}
 
 void wrapped(const ImVec4& colour, float width, const std::string& text) {
   ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
@@ -49,10 +44,10 @@ void MyDigitsPanel::DrawCorrection(State& s, float width) {
   Mine& m = s.mine;
   const Prediction& p = s.prediction;
   const ImGuiStyle& st = ImGui::GetStyle();
-  ImGui::TextColored(kTitle, "Wrong? It's a \xe2\x80\xa6");
+  ImGui::TextColored(kTitleText, "Wrong? It's a \xe2\x80\xa6");
   if (p.valid) {
     ImGui::SameLine();
-    ImGui::TextColored(kMuted, "(green: it's right)");
+    ImGui::TextColored(kMutedText, "(green: it's right)");
   }
   // Ten on a row when each gets a finger's width, else two rows of five.
   const float gap = st.ItemSpacing.x * 0.5f;
@@ -76,7 +71,7 @@ void MyDigitsPanel::DrawCorrection(State& s, float width) {
     char label[16];
     std::snprintf(label, sizeof(label), "%d##correct", d);
     if (button(label, enabled, ImVec2(w, h))) m.commands.add = d;
-    m.buttons.correct[d] = item_rect();
+    m.buttons.correct[d] = last_item_rect();
     if (answer) ImGui::PopStyleColor(3);
     if (enabled && ImGui::IsItemHovered())
       ImGui::SetTooltip(answer ? "Right: keep this drawing as a %d" : "Keep this drawing as a %d", d);
@@ -127,7 +122,7 @@ void MyDigitsPanel::DrawThumbnails(State& s, float width) {
   for (int label = 0; label < 10; ++label) {
     if (d.count_of(label) == 0) continue;
     ImGui::AlignTextToFramePadding();
-    ImGui::TextColored(kTitle, "%d", label);
+    ImGui::TextColored(kTitleText, "%d", label);
     ImGui::SameLine(0, 0);
     ImGui::SetCursorScreenPos(ImVec2(x0 + label_w, ImGui::GetCursorScreenPos().y));
     float x = x0 + label_w;
@@ -184,20 +179,20 @@ void MyDigitsPanel::DrawTeach(State& s, float width) {
   };
   if (button(busy ? "Teaching\xe2\x80\xa6" : "Teach it", !busy && s.model.loaded && m.digits.count() > 0))
     m.commands.teach = true;
-  m.buttons.teach = item_rect();
+  m.buttons.teach = last_item_rect();
   if (!busy && m.digits.count() > 0 && ImGui::IsItemHovered())
     ImGui::SetTooltip("Fine-tunes the model on your digits mixed with MNIST images, for a few seconds");
   next("Export");
   if (button("Export", m.digits.count() > 0)) m.want_export = true;
-  m.buttons.export_ = item_rect();
+  m.buttons.export_ = last_item_rect();
   if (s.has_file_picker) {
     next("Import\xe2\x80\xa6");
     if (button("Import\xe2\x80\xa6", !busy)) m.want_import = true;
-    m.buttons.import_ = item_rect();
+    m.buttons.import_ = last_item_rect();
   }
   next("Clear all");
   if (button("Clear all", m.digits.count() > 0 && !busy)) ImGui::OpenPopup("Remove all your digits?");
-  m.buttons.clear_all = item_rect();
+  m.buttons.clear_all = last_item_rect();
   if (busy) {
     m.progress_frame_ms = now_ms();
     const Training& t = s.training;
@@ -216,7 +211,7 @@ void MyDigitsPanel::DrawTeach(State& s, float width) {
   const dl::FinetuneReport& r = m.last.report;
   const bool on_pad = m.can_undo && s.model.version == m.taught_version;
   if (!on_pad && !busy) {
-    wrapped(kMuted, width, "The last teach is no longer on the Draw view.");
+    wrapped(kMutedText, width, "The last teach is no longer on the Draw view.");
     return;
   }
   if (busy) return;
@@ -235,16 +230,16 @@ void MyDigitsPanel::DrawTeach(State& s, float width) {
   }
   std::snprintf(line, sizeof(line), "Taught on %d digit%s in %.1f s (%d steps).", r.taught, r.taught == 1 ? "" : "s",
                 m.last.seconds, m.last.steps);
-  wrapped(kMuted, width, line);
+  wrapped(kMutedText, width, line);
   if (r.forgot())
     wrapped(kWarn, width,
             "It forgot some MNIST: its test accuracy dropped by more than 0.3 points. Undo puts the previous model "
             "back.");
   if (button("Undo teach", true)) m.commands.undo = true;
-  m.buttons.undo = item_rect();
+  m.buttons.undo = last_item_rect();
   ImGui::SameLine();
   if (button("Download model", true)) m.commands.download = true;
-  m.buttons.download = item_rect();
+  m.buttons.download = last_item_rect();
   if (shown_teach_ != m.last.id) {  // a teach has just finished: its figures and Undo in view
     shown_teach_ = m.last.id;
     ImGui::SetScrollHereY(1.0f);
@@ -263,7 +258,7 @@ void MyDigitsPanel::DrawSection(State& s, float width) {
   char header[64];
   std::snprintf(header, sizeof(header), "My digits (%d)###mydigits", d.count());
   const bool open = ImGui::CollapsingHeader(header, ImGuiTreeNodeFlags_DefaultOpen);
-  m.buttons.header = item_rect();
+  m.buttons.header = last_item_rect();
   if (!open) {
     m.buttons.teach = m.buttons.undo = m.buttons.download = m.buttons.export_ = m.buttons.import_ =
         m.buttons.clear_all = m.buttons.first_remove = Rect{};
@@ -271,7 +266,7 @@ void MyDigitsPanel::DrawSection(State& s, float width) {
   }
   DrawTeach(s, width);
   if (d.count() == 0) {
-    wrapped(kMuted, width,
+    wrapped(kMutedText, width,
             "Draw a digit and press its button under the answer: it joins your digits here. Teach it then "
             "learns your handwriting from them.");
   } else {
@@ -281,7 +276,7 @@ void MyDigitsPanel::DrawSection(State& s, float width) {
       std::snprintf(b, sizeof(b), "%s%d: %d", label ? "   " : "", label, d.count_of(label));
       counts += b;
     }
-    wrapped(kMuted, width, counts);
+    wrapped(kMutedText, width, counts);
   }
   DrawThumbnails(s, width);
   if (ImGui::BeginPopupModal("Remove all your digits?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {

@@ -5,12 +5,11 @@
 #include <cstdio>
 
 #include "training_panel.h"
+#include "ui_items.h"
 
 namespace app {
 
 namespace {
-const ImVec4 kTitle(0.55f, 0.62f, 0.75f, 1.0f);
-const ImVec4 kMuted(0.55f, 0.58f, 0.63f, 1.0f);
 constexpr int kGalleryMax = 48;  // images shown for one confusion cell
 constexpr int kMistakesShown = 12;
 }  // namespace
@@ -35,12 +34,12 @@ void DrawDigit(const float* image, float side) {
 void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L) {
   // width is reassigned below: the right-hand part of a wide layout is narrower.
   L->confusion = WRect{};
-  if (s.Evaluating()) { ImGui::TextColored(kMuted, "Evaluating on the test set\xe2\x80\xa6"); }
+  if (s.Evaluating()) { ImGui::TextColored(kMutedText, "Evaluating on the test set\xe2\x80\xa6"); }
   if (!s.HasEvaluation()) return;
   const dl::Evaluation& e = s.evaluation();
   const dl::Dataset& test = s.Test();
   const float line = ImGui::GetTextLineHeight();
-  ImGui::TextColored(kTitle, "Test set (after step %d)", s.evaluation_step());
+  ImGui::TextColored(kTitleText, "Test set (after step %d)", s.evaluation_step());
   ImGui::Text("accuracy %.2f%% (%d of %d), loss %.4f", 100.0 * e.accuracy(), e.correct, e.count, e.loss);
 
   // The confusion matrix: rows are the true digit, columns the prediction.
@@ -50,8 +49,8 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
   const bool side = width - matrix_w - line > line * 22.0f;
   const float rest_w = side ? width - matrix_w - line : width;
   ImGui::BeginGroup();
-  ImGui::TextColored(kTitle, "Confusion matrix");
-  ImGui::TextColored(kMuted, "row: true digit, column: answer");
+  ImGui::TextColored(kTitleText, "Confusion matrix");
+  ImGui::TextColored(kMutedText, "row: true digit, column: answer");
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 o = ImGui::GetCursorScreenPos();
   const ImVec2 m0(o.x + line * 1.2f, o.y + line * 1.2f);
@@ -107,14 +106,14 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
                         ImVec2(width, 0))) {
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
-    ImGui::TextColored(kMuted, "digit");
+    ImGui::TextColored(kMutedText, "digit");
     for (int c = 0; c < dl::kClasses; ++c) {
       ImGui::TableNextColumn();
       ImGui::Text("%d", c);
     }
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
-    ImGui::TextColored(kMuted, "%%");
+    ImGui::TextColored(kMutedText, "%%");
     for (int c = 0; c < dl::kClasses; ++c) {
       ImGui::TableNextColumn();
       ImGui::Text("%.1f", 100.0 * e.class_accuracy(c));
@@ -126,7 +125,7 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
   const float thumb = line * 2.6f;
   const int per_row = std::max(1, static_cast<int>(width / (thumb + 4)));
   if (sel_true >= 0) {
-    ImGui::TextColored(kTitle, "True %d, answered %d: %d images%s", sel_true, sel_pred, e.confusion[sel_true][sel_pred],
+    ImGui::TextColored(kTitleText, "True %d, answered %d: %d images%s", sel_true, sel_pred, e.confusion[sel_true][sel_pred],
                        e.confusion[sel_true][sel_pred] > kGalleryMax ? " (the first 48)" : "");
     int shown = 0;
     if (sel_true != sel_pred) {
@@ -159,7 +158,7 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
 
   // The most confident mistakes.
   ImGui::Spacing();
-  ImGui::TextColored(kTitle, "Most confident mistakes");
+  ImGui::TextColored(kTitleText, "Most confident mistakes");
   const float big = line * 3.2f;
   const int cols = std::max(1, static_cast<int>(width / (big + line * 4.5f)));
   const int n = std::min<int>(kMistakesShown, static_cast<int>(e.mistakes.size()));
@@ -172,11 +171,11 @@ void EvaluationPanel::Draw(const TrainingSession& s, float width, TrainLayout* L
     ImGui::BeginGroup();
     ImGui::Text("true %d", m.label);
     ImGui::Text("said %d", m.predicted);
-    ImGui::TextColored(kMuted, "%.0f%%", 100 * m.confidence);
+    ImGui::TextColored(kMutedText, "%.0f%%", 100 * m.confidence);
     ImGui::EndGroup();
     ImGui::EndGroup();
   }
-  if (n == 0) ImGui::TextColored(kMuted, "none");
+  if (n == 0) ImGui::TextColored(kMutedText, "none");
   ImGui::EndGroup();
 }
 

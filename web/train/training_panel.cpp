@@ -8,13 +8,12 @@
 
 #include "plot.h"
 #include "spec.h"
+#include "ui_items.h"
 
 namespace app {
 
 namespace {
 
-const ImVec4 kMuted(0.55f, 0.58f, 0.63f, 1.0f);
-const ImVec4 kTitle(0.55f, 0.62f, 0.75f, 1.0f);
 const ImVec4 kWarn(1.0f, 0.62f, 0.35f, 1.0f);
 
 WRect item_rect() {
@@ -53,7 +52,7 @@ void TrainingPanel::DrawControls(const TrainingSession& s, bool use_trained, flo
   const bool running = s.status() == TrainingSession::Status::Running;
   ImGui::PushItemWidth(width - label_w);
 
-  ImGui::TextColored(kTitle, "Network");
+  ImGui::TextColored(kTitleText, "Network");
   char preview[96];
   if (preset_ >= 0) {
     std::snprintf(preview, sizeof(preview), "%s (%d hidden)%s", ps[preset_].name, ps[preset_].hidden_layers,
@@ -87,9 +86,9 @@ void TrainingPanel::DrawControls(const TrainingSession& s, bool use_trained, flo
     for (size_t i = 0; i < ps.size(); ++i)
       if (edit.spec == ps[i].name) preset_ = static_cast<int>(i);
   }
-  if (preset_ >= 0) ImGui::TextColored(kMuted, "%s", ps[preset_].spec);
+  if (preset_ >= 0) ImGui::TextColored(kMutedText, "%s", ps[preset_].spec);
 
-  ImGui::TextColored(kTitle, "Recipe");
+  ImGui::TextColored(kTitleText, "Recipe");
   int opt = static_cast<int>(edit.optimizer);
   if (ImGui::Combo("optimizer", &opt, kOptimizers, 3)) edit.optimizer = static_cast<dl::OptimizerConfig::Kind>(opt);
   ImGui::InputFloat("learning rate", &edit.lr, 0, 0, "%g");
@@ -168,12 +167,12 @@ void TrainingPanel::DrawReadout(const TrainingSession& s, const TrainingData& da
     ImGui::PopTextWrapPos();
   } else if (data.kind == TrainingData::NotLoaded) {
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
-    ImGui::TextColored(kMuted, "The MNIST images download when training starts.");
+    ImGui::TextColored(kMutedText, "The MNIST images download when training starts.");
     ImGui::PopTextWrapPos();
   }
   if (!s.message().empty()) {
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
-    ImGui::TextColored(s.diverged() ? kWarn : kMuted, "%s", s.message().c_str());
+    ImGui::TextColored(s.diverged() ? kWarn : kMutedText, "%s", s.message().c_str());
     ImGui::PopTextWrapPos();
   }
 
@@ -181,7 +180,7 @@ void TrainingPanel::DrawReadout(const TrainingSession& s, const TrainingData& da
   if (s.HasModel()) {
     const bool running = s.status() == TrainingSession::Status::Running;
     ImGui::Spacing();
-    ImGui::TextColored(kTitle, "%s",
+    ImGui::TextColored(kTitleText, "%s",
                        running                                           ? "Training"
                        : s.status() == TrainingSession::Status::Finished ? "Finished"
                                                                          : "Paused");
@@ -197,16 +196,16 @@ void TrainingPanel::DrawReadout(const TrainingSession& s, const TrainingData& da
     format_seconds(s.elapsed(), el, sizeof(el));
     format_seconds(running ? s.eta() : -1, eta, sizeof(eta));
     ImGui::Text("%.0f images/s   %s elapsed   ETA %s", s.images_per_second(), el, eta);
-    ImGui::TextColored(kMuted, "%s, %lld parameters, learning rate now %.3g", s.model().spec().c_str(),
+    ImGui::TextColored(kMutedText, "%s, %lld parameters, learning rate now %.3g", s.model().spec().c_str(),
                        static_cast<long long>(s.model().num_params()), static_cast<double>(s.lr_now()));
     // Threads: a WebAssembly page gets them only when it is cross-origin isolated (loader.js then
     // starts the threaded build); say so, since it halves the speed on a two-core machine.
     if (const char* note = TrainingSession::ThreadsNote()) {
-      ImGui::PushStyleColor(ImGuiCol_Text, kMuted);
+      ImGui::PushStyleColor(ImGuiCol_Text, kMutedText);
       ImGui::TextWrapped("%s", note);
       ImGui::PopStyleColor();
     } else {
-      ImGui::TextColored(kMuted, "%d thread%s", s.threads(), s.threads() == 1 ? "" : "s");
+      ImGui::TextColored(kMutedText, "%d thread%s", s.threads(), s.threads() == 1 ? "" : "s");
     }
   }
 }
