@@ -804,6 +804,7 @@
       digitlabStoreMine: storeMine,
       digitlabExportMine: exportMine,
       digitlabPickMine: pickMine,
+      digitlabTakeMerged: takeMerged,
       onDigitLabFirstFrame() {
         // The first frame has been handed to the compositor; resolve on the next animation frame.
         requestAnimationFrame(() => {
@@ -862,6 +863,40 @@
     const file = e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0];
     loadModelFile(file);
   });
+
+  // Pointer samples merged into one move. Browsers deliver moves once per frame; when a frame is
+  // slow (a phone, a busy machine) the samples of a fast stroke between two frames arrive as one
+  // event and the pad would draw a straight line across them. getCoalescedEvents() keeps them: one
+  // entry per pressed primary move, in order, with the samples before the event's own position as
+  // fractions of the canvas. When SDL hands the app that move, the app takes them (takeMerged,
+  // through platform::merged_moves), matched by the move's position: SDL's queue and this one see
+  // the same events in the same order, and an entry the app never asks for is dropped at the next.
+  const merged = [];
+  const MERGED_KEPT = 256;  // entries; more would mean the app stopped reading (a hidden tab)
+  canvas.addEventListener('pointermove', (e) => {
+    if (!e.isPrimary || (e.buttons & 1) === 0) return;
+    const r = canvas.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0)) return;
+    const list = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
+    const before = [];
+    for (let i = 0; i + 1 < list.length; ++i) {
+      before.push((list[i].clientX - r.left) / r.width, (list[i].clientY - r.top) / r.height);
+    }
+    merged.push({ x: (e.clientX - r.left) / r.width, y: (e.clientY - r.top) / r.height, before });
+    if (merged.length > MERGED_KEPT) merged.shift();
+  }, { capture: true, passive: true });
+  // The samples merged into the move that reached (x, y) in a window of w x h, as a flat x, y list.
+  function takeMerged(x, y, w, h) {
+    const near = 1.5;  // SDL's positions are whole pixels
+    for (let i = 0; i < merged.length; ++i) {
+      const m = merged[i];
+      if (Math.abs(m.x * w - x) <= near && Math.abs(m.y * h - y) <= near) {
+        merged.splice(0, i + 1);
+        return m.before.map((v, k) => v * (k % 2 === 0 ? w : h));
+      }
+    }
+    return [];
+  }
 
   // Touch: drawing must never scroll, zoom or open menus (CSS touch-action covers most browsers).
   document.addEventListener('touchmove', (e) => { if (e.touches.length > 1 || e.target === canvas) e.preventDefault(); }, { passive: false });

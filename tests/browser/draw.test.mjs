@@ -93,3 +93,74 @@ test('touch on a phone (360x740): 10 MNIST digits, no scrolling or zooming', asy
   assert(page.problems.length === 0, page.problems.join('\n'));
   await page.closeAll();
 });
+
+// A zigzag across the pad: five teeth, eight samples each, in CSS pixels of the viewport.
+function zigzag(pad) {
+  const pts = [];
+  for (let i = 0; i <= 40; i++) {
+    const t = i / 40, tooth = (t * 5) % 1;
+    const up = tooth < 0.5 ? tooth * 2 : 2 - tooth * 2;
+    pts.push([pad.x + pad.width * (0.2 + 0.6 * t), pad.y + pad.height * (0.75 - 0.5 * up)]);
+  }
+  return pts;
+}
+
+// One stroke's events sent while the page's main thread is busy for `busyMs` (a slow frame): the
+// browser can hand the page only one move for all of them, with the rest in getCoalescedEvents().
+// Returns how many pointermove events the page saw for the stroke's moves.
+async function drawDuringSlowFrame(page, cdp, line, mode, busyMs) {
+  await page.evaluate(() => {
+    window.movesSeen = 0;
+    document.querySelector('canvas').addEventListener('pointermove', () => { window.movesSeen++; }, { capture: true });
+  });
+  const busy = page.evaluate((ms) => { const t0 = performance.now(); while (performance.now() - t0 < ms); }, busyMs);
+  await new Promise((r) => setTimeout(r, 50));  // the busy loop has started
+  const sends = [];
+  if (mode === 'touch') {
+    const pt = ([x, y]) => [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }];
+    sends.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: pt(line[0]) }));
+    for (const p of line.slice(1)) sends.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: pt(p) }));
+    sends.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] }));
+  } else {
+    const ev = (type, [x, y], buttons) => ({ type, x, y, button: 'left', buttons, clickCount: 1 });
+    sends.push(cdp.send('Input.dispatchMouseEvent', ev('mouseMoved', line[0], 0)));
+    sends.push(cdp.send('Input.dispatchMouseEvent', ev('mousePressed', line[0], 1)));
+    for (const p of line.slice(1)) sends.push(cdp.send('Input.dispatchMouseEvent', ev('mouseMoved', p, 1)));
+    sends.push(cdp.send('Input.dispatchMouseEvent', ev('mouseReleased', line[line.length - 1], 0)));
+  }
+  await Promise.all([busy, ...sends]);
+  return page.evaluate(() => window.movesSeen);
+}
+
+// The ink of two 28x28 inputs that differs, as a fraction of the first's ink.
+function inkDifference(a, b) {
+  let diff = 0, ink = 0;
+  for (let i = 0; i < 784; i++) { diff += Math.abs(a[i] - b[i]); ink += a[i]; }
+  return diff / ink;
+}
+
+test('a fast stroke in a slow frame keeps its shape: merged pointer samples reach the pad (mouse, touch)', async (ctx) => {
+  for (const mode of ['mouse', 'touch']) {
+    const page = mode === 'touch'
+      ? await openPage(ctx, { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true })
+      : await openPage(ctx);
+    const line = zigzag((await state(page)).drawPad);
+    (mode === 'touch' ? await drawWithTouch(page, [line]) : await drawWithMouse(page, [line]));
+    const slow = (await settled(page, 1)).input28;
+    await page.evaluate(() => window.digitlab.clear());
+    await settled(page, 0);
+
+    const cdp = await page.context().newCDPSession(page);
+    const seen = await drawDuringSlowFrame(page, cdp, line, mode, 800);
+    const fast = (await settled(page, 1)).input28;
+    await page.screenshot({ path: screenshotPath(`merged-moves-${mode}.png`) });
+    // The check means something only if the browser did merge the moves.
+    assert(seen <= line.length / 4, `${mode}: the page saw ${seen} moves for ${line.length - 1}; they were not merged`);
+    const d = inkDifference(slow, fast);
+    ctx.metrics[`${mode}: zigzag drawn in one slow frame vs drawn slowly, ink differing`] = `${(100 * d).toFixed(1)}% (${seen} moves seen)`;
+    assert(d < 0.15, `${mode}: the zigzag drawn during one slow frame differs from the slow one by ${(100 * d).toFixed(1)}% of its ink`);
+    assert(page.problems.length === 0, page.problems.join('\n'));
+    await cdp.detach();
+    await page.closeAll();
+  }
+});

@@ -72,6 +72,14 @@ EM_JS(void, js_offer_download, (const uint8_t* bytes, int size, const char* name
 EM_JS(void, js_store_run, (const uint8_t* bytes, int size), {
   if (Module.digitlabStore) Module.digitlabStore(size > 0 ? HEAPU8.slice(bytes, bytes + size) : null);
 });
+// The samples merged into the pressed move that ended at (x, y): loader.js's takeMerged.
+EM_JS(int, js_take_merged, (float x, float y, int win_w, int win_h, float* xy, int cap), {
+  if (!Module.digitlabTakeMerged) return 0;
+  var pts = Module.digitlabTakeMerged(x, y, win_w, win_h);
+  var n = Math.min(pts.length >> 1, cap);
+  for (var i = 0; i < 2 * n; ++i) HEAPF32[(xy >> 2) + i] = pts[i];
+  return n;
+});
 // The saved run has been restored (or refused): loader.js clears its "restoring" mark.
 EM_JS(void, js_restore_done, (), {
   if (Module.digitlabRestoreDone) Module.digitlabRestoreDone();
@@ -469,5 +477,9 @@ void frame_presented(app::State& s) {
 }
 
 void idle() {}  // the browser calls the loop again at the next animation frame
+
+int merged_moves(float x, float y, int win_w, int win_h, float* xy, int cap) {
+  return cap > 0 ? js_take_merged(x, y, win_w, win_h, xy, cap) : 0;
+}
 
 }  // namespace platform

@@ -26,6 +26,7 @@ struct Runtime {
   SDL_GLContext gl = nullptr;
   float mouse_x = 0, mouse_y = 0;  // last pointer position, for an Up that has none
   int fb_w = 0, fb_h = 0;          // framebuffer size of the last frame
+  float merged[2 * 256];           // samples the browser merged into one move (platform::merged_moves)
   app::State state;
 };
 
@@ -61,6 +62,8 @@ void step(void* arg) {
   SDL_Event e;
   bool input = false;
   s.input_ms = app::now_ms();
+  int win_w = 0, win_h = 0;
+  SDL_GetWindowSize(rt.window, &win_w, &win_h);
   while (SDL_PollEvent(&e)) {
     input = true;
     ImGui_ImplSDL2_ProcessEvent(&e);
@@ -69,6 +72,11 @@ void step(void* arg) {
       case SDL_MOUSEMOTION:
         rt.mouse_x = static_cast<float>(e.motion.x);
         rt.mouse_y = static_cast<float>(e.motion.y);
+        if (e.motion.state & SDL_BUTTON_LMASK) {  // a stroke: every sample counts, not one a frame
+          const int n = platform::merged_moves(rt.mouse_x, rt.mouse_y, win_w, win_h, rt.merged, 256);
+          for (int i = 0; i < n; ++i)
+            s.pointer_events.push_back({app::PointerEvent::Move, rt.merged[2 * i], rt.merged[2 * i + 1]});
+        }
         s.pointer_events.push_back({app::PointerEvent::Move, rt.mouse_x, rt.mouse_y});
         break;
       case SDL_MOUSEBUTTONDOWN:
@@ -93,7 +101,7 @@ void step(void* arg) {
     }
   }
 
-  int win_w = 0, win_h = 0, fb_w = 0, fb_h = 0;
+  int fb_w = 0, fb_h = 0;
   SDL_GetWindowSize(rt.window, &win_w, &win_h);
   SDL_GL_GetDrawableSize(rt.window, &fb_w, &fb_h);
   s.dpr = win_w > 0 ? static_cast<float>(fb_w) / static_cast<float>(win_w) : 1.0f;

@@ -38,4 +38,11 @@ void frame_presented(app::State& s);
 // Nothing to draw this time round: the desktop sleeps until the next event; the browser returns.
 void idle();
 
+// The pointer samples that came before a pressed move to (x, y) but were merged into it. Browsers
+// deliver moves once per frame, so when frames are slow (a phone, a busy machine) a fast stroke's
+// samples arrive as one event; the page keeps them (PointerEvent.getCoalescedEvents) and this hands
+// them over, in order, as x, y pairs in window coordinates (win_w x win_h). Returns how many pairs
+// were written (at most `cap`). The desktop gets every sample from SDL already and returns 0.
+int merged_moves(float x, float y, int win_w, int win_h, float* xy, int cap);
+
 }  // namespace platform

@@ -135,4 +135,6 @@ void frame_presented(app::State& s) {
 
 void idle() { SDL_WaitEventTimeout(nullptr, 100); }  // sleep until input (or 100 ms)
 
+int merged_moves(float, float, int, int, float*, int) { return 0; }
+
 }  // namespace platform
